@@ -1,0 +1,385 @@
+/*
+ * mod_socketio_auth.c: AuthType SocketIO.
+ *
+ * Authenticates every request in its scope (the Engine.IO polling requests
+ * and the WebSocket upgrade of Socket.IO, or anything else) by the session
+ * cookie that mod_session_store signed, and hands the user to the backend
+ * as r->user, the note and environment variable SOCKETIO_USER and a request
+ * header (SocketIOAuthHeader) that the client can never set itself.
+ * Authorization is left to httpd: Require valid-user, Require user,
+ * Require group and <RequireAll> all work on top.
+ */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_auth.h"
+#include "mod_core.h"
+
+#include "apr_strings.h"
+#include "apr_lib.h"
+
+#include "mod_session_store.h"
+#include "session_cookie.h"
+
+module AP_MODULE_DECLARE_DATA socketio_auth_module;
+
+#define AUTH_TYPE           "SocketIO"
+#define DEFAULT_HEADER      "X-Socketio-User"
+#define NOTE_USER           "SOCKETIO_USER"
+#define NOTE_ERROR          "SOCKETIO_AUTH_ERROR"
+
+typedef struct {
+    const char *header;
+    int header_set;
+    int fail_status;
+    int fail_status_set;
+    const char *login_url;
+    int login_url_set;
+    int strip_cookie;
+    int strip_cookie_set;
+} auth_dir_conf;
+
+static APR_OPTIONAL_FN_TYPE(session_store_lookup) *store_lookup;
+static APR_OPTIONAL_FN_TYPE(session_store_cookie_name) *store_cookie_name;
+static APR_OPTIONAL_FN_TYPE(session_store_reason) *store_reason;
+
+static void *create_dir_conf(apr_pool_t *p, char *dir)
+{
+    auth_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+    (void)dir;
+    conf->header = DEFAULT_HEADER;
+    conf->fail_status = HTTP_UNAUTHORIZED;
+    return conf;
+}
+
+static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    auth_dir_conf *base = basev, *add = addv;
+    auth_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->header = add->header_set ? add->header : base->header;
+    conf->header_set = add->header_set || base->header_set;
+    conf->fail_status = add->fail_status_set ? add->fail_status
+                                             : base->fail_status;
+    conf->fail_status_set = add->fail_status_set || base->fail_status_set;
+    conf->login_url = add->login_url_set ? add->login_url : base->login_url;
+    conf->login_url_set = add->login_url_set || base->login_url_set;
+    conf->strip_cookie = add->strip_cookie_set ? add->strip_cookie
+                                               : base->strip_cookie;
+    conf->strip_cookie_set = add->strip_cookie_set || base->strip_cookie_set;
+    return conf;
+}
+
+static const char *set_header(cmd_parms *cmd, void *config, const char *arg)
+{
+    auth_dir_conf *conf = config;
+    const char *c;
+
+    for (c = arg; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr("!#$%&'*+-.^_`|~", *c)) {
+            return apr_psprintf(cmd->pool, "SocketIOAuthHeader: '%s' is not "
+                                "a valid header name (an HTTP token)", arg);
+        }
+    }
+    if (!*arg) {
+        return "SocketIOAuthHeader: the header name may not be empty";
+    }
+    conf->header = arg;
+    conf->header_set = 1;
+    return NULL;
+}
+
+static const char *set_fail_status(cmd_parms *cmd, void *config,
+                                   const char *arg)
+{
+    auth_dir_conf *conf = config;
+    char *end;
+    long v = strtol(arg, &end, 10);
+
+    if (*end || end == arg || v < 400 || v > 499) {
+        return apr_psprintf(cmd->pool, "SocketIOAuthFailStatus: '%s' is not "
+                            "a 4xx status code (401 or 403 are usual)", arg);
+    }
+    conf->fail_status = (int)v;
+    conf->fail_status_set = 1;
+    return NULL;
+}
+
+static const char *set_login_url(cmd_parms *cmd, void *config,
+                                 const char *arg)
+{
+    auth_dir_conf *conf = config;
+    const char *c;
+
+    if (arg[0] != '/' || arg[1] == '/' || arg[1] == '\\') {
+        return apr_psprintf(cmd->pool, "SocketIOAuthLoginURL: '%s' must be "
+                            "a local path starting with a single '/'", arg);
+    }
+    for (c = arg; *c; c++) {
+        if (apr_iscntrl(*c) || *c == ' ' || *c == '\\') {
+            return "SocketIOAuthLoginURL: spaces, backslashes and control "
+                   "characters are not allowed";
+        }
+    }
+    conf->login_url = arg;
+    conf->login_url_set = 1;
+    return NULL;
+}
+
+static const char *set_strip_cookie(cmd_parms *cmd, void *config, int flag)
+{
+    auth_dir_conf *conf = config;
+    (void)cmd;
+    conf->strip_cookie = flag;
+    conf->strip_cookie_set = 1;
+    return NULL;
+}
+
+static const command_rec auth_cmds[] = {
+    AP_INIT_TAKE1("SocketIOAuthHeader", set_header, NULL, OR_AUTHCFG,
+        "Request header that carries the user to the backend (default "
+        DEFAULT_HEADER ")"),
+    AP_INIT_TAKE1("SocketIOAuthFailStatus", set_fail_status, NULL, OR_AUTHCFG,
+        "Status of a refused request (default 401)"),
+    AP_INIT_TAKE1("SocketIOAuthLoginURL", set_login_url, NULL, OR_AUTHCFG,
+        "Local path a navigating browser without a session is sent to"),
+    AP_INIT_FLAG("SocketIOAuthStripCookie", set_strip_cookie, NULL,
+        OR_AUTHCFG, "Remove the session cookie before the request goes on "
+        "(default Off)"),
+    { NULL }
+};
+
+static int in_scope(request_rec *r)
+{
+    const char *type = ap_auth_type(r);
+    return type && !strcasecmp(type, AUTH_TYPE);
+}
+
+/* Header names as CGI and many backends see them: case folded, '_' and
+ * '-' alike (mod_auth_openidc #222 was spoofing through exactly that). */
+static int same_header_name(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = (*a == '_') ? '-' : apr_tolower(*a);
+        char y = (*b == '_') ? '-' : apr_tolower(*b);
+        if (x != y) {
+            return 0;
+        }
+    }
+    return *a == *b;
+}
+
+typedef struct {
+    const char *name;
+    apr_array_header_t *found;
+} scrub_ctx;
+
+static int collect_spoofed(void *c, const char *key, const char *value)
+{
+    scrub_ctx *ctx = c;
+    (void)value;
+    if (same_header_name(key, ctx->name)) {
+        *(const char **)apr_array_push(ctx->found) = key;
+    }
+    return 1;
+}
+
+static void scrub_one(request_rec *r, const char *name)
+{
+    scrub_ctx ctx;
+    int i;
+
+    ctx.name = name;
+    ctx.found = NULL;
+    if (apr_is_empty_table(r->headers_in)) {
+        return;
+    }
+    ctx.found = apr_array_make(r->pool, 1, sizeof(const char *));
+    apr_table_do(collect_spoofed, &ctx, r->headers_in, NULL);
+    for (i = 0; i < ctx.found->nelts; i++) {
+        const char *key = APR_ARRAY_IDX(ctx.found, i, const char *);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "socketio_auth: removed "
+                      "request header %s sent by the client",
+                      ap_escape_logitem(r->pool, key));
+        apr_table_unset(r->headers_in, apr_pstrdup(r->pool, key));
+    }
+}
+
+/* Remove every header this module sets, in every spelling, and the
+ * default one too, which a backend may still read after a rename. */
+static void scrub_identity(request_rec *r, const auth_dir_conf *conf)
+{
+    scrub_one(r, conf->header);
+    if (!same_header_name(conf->header, DEFAULT_HEADER)) {
+        scrub_one(r, DEFAULT_HEADER);
+    }
+}
+
+/* Scrub as early as the directory configuration is known, so that no
+ * later module (or a Require all granted that skips authentication) can
+ * see a header the client made up. */
+static int auth_header_parser(request_rec *r)
+{
+    if (in_scope(r)) {
+        scrub_identity(r, ap_get_module_config(r->per_dir_config,
+                                               &socketio_auth_module));
+    }
+    return DECLINED;
+}
+
+static void strip_session_cookie(request_rec *r)
+{
+    const char *header = apr_table_get(r->headers_in, "Cookie");
+    apr_size_t size, n;
+    char *rest;
+
+    if (!header || !store_cookie_name) {
+        return;
+    }
+    size = strlen(header) + 1;
+    rest = apr_palloc(r->pool, size);
+    n = sc_cookie_remove(header, store_cookie_name(r), rest, size);
+    if (n == 0) {
+        apr_table_unset(r->headers_in, "Cookie");
+    }
+    else if (n != (apr_size_t)-1) {
+        apr_table_setn(r->headers_in, "Cookie", rest);
+    }
+}
+
+/* A browser loading a page (not a script, not a socket). */
+static int is_navigation(request_rec *r)
+{
+    const char *mode = apr_table_get(r->headers_in, "Sec-Fetch-Mode");
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+
+    if (r->method_number != M_GET
+        || apr_table_get(r->headers_in, "Upgrade")) {
+        return 0;
+    }
+    if (mode) {
+        return !strcasecmp(mode, "navigate");
+    }
+    return accept && ap_strstr_c(accept, "text/html") != NULL;
+}
+
+static int refuse(request_rec *r, const auth_dir_conf *conf, int status,
+                  const char *reason)
+{
+    apr_table_setn(r->notes, NOTE_ERROR, reason);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "socketio_auth: refused %s "
+                  "%s from %s: %s", r->method,
+                  ap_escape_logitem(r->pool, r->uri), r->useragent_ip, reason);
+
+    if (status != HTTP_SERVICE_UNAVAILABLE && conf->login_url
+        && is_navigation(r)) {
+        apr_table_setn(r->err_headers_out, "Location", conf->login_url);
+        return HTTP_MOVED_TEMPORARILY;
+    }
+    /* An ErrorDocument set for this status, or a subrequest, gets the
+     * usual error path; otherwise the client gets a reason it can read,
+     * as JSON (socket.io-client reports it as connect_error). */
+    if (r->main || ap_response_code_string(r, ap_index_of_response(status))) {
+        return status;
+    }
+    if (ap_discard_request_body(r) != OK) {
+        return status;
+    }
+    r->status = status;
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (status == HTTP_UNAUTHORIZED) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       "Cookie realm=\"socket.io\"");
+    }
+    ap_set_content_type(r, "application/json");
+    ap_rvputs(r, "{\"message\":\"", reason, "\"}\n", NULL);
+    return DONE;
+}
+
+static int auth_check_authn(request_rec *r)
+{
+    auth_dir_conf *conf;
+    session_store_session_t *session;
+    session_store_status_t st;
+
+    if (!in_scope(r)) {
+        return DECLINED;
+    }
+    conf = ap_get_module_config(r->per_dir_config, &socketio_auth_module);
+    scrub_identity(r, conf);
+
+    if (!store_lookup) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "socketio_auth: "
+                      "mod_session_store is not loaded; refusing %s",
+                      ap_escape_logitem(r->pool, r->uri));
+        return refuse(r, conf, HTTP_SERVICE_UNAVAILABLE,
+                      "Session store unavailable");
+    }
+    st = store_lookup(r, &session);
+    if (conf->strip_cookie) {
+        strip_session_cookie(r);
+    }
+    if (st == SESSION_STORE_UNAVAILABLE) {
+        /* Fail closed: no store, no entry. */
+        return refuse(r, conf, HTTP_SERVICE_UNAVAILABLE, store_reason(st));
+    }
+    if (st != SESSION_STORE_OK) {
+        return refuse(r, conf, conf->fail_status, store_reason(st));
+    }
+
+    r->user = apr_pstrdup(r->pool, session->user);
+    r->ap_auth_type = AUTH_TYPE;
+    apr_table_setn(r->notes, NOTE_USER, r->user);
+    apr_table_setn(r->subprocess_env, NOTE_USER, r->user);
+    apr_table_setn(r->headers_in, conf->header, r->user);
+    return OK;
+}
+
+static void auth_optional_fn_retrieve(void)
+{
+    store_lookup = APR_RETRIEVE_OPTIONAL_FN(session_store_lookup);
+    store_cookie_name = APR_RETRIEVE_OPTIONAL_FN(session_store_cookie_name);
+    store_reason = APR_RETRIEVE_OPTIONAL_FN(session_store_reason);
+}
+
+static int auth_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    if (!store_lookup || !store_cookie_name || !store_reason) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "mod_socketio_auth needs "
+                     "mod_session_store: add 'LoadModule session_store_module "
+                     "modules/mod_session_store.so' before it");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+static void register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_optional_fn_retrieve(auth_optional_fn_retrieve, NULL, NULL,
+                                 APR_HOOK_MIDDLE);
+    ap_hook_post_config(auth_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_header_parser(auth_header_parser, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_check_authn(auth_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+}
+
+AP_DECLARE_MODULE(socketio_auth) = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_conf,
+    merge_dir_conf,
+    NULL,
+    NULL,
+    auth_cmds,
+    register_hooks,
+#ifdef AP_MODULE_FLAG_NONE
+    AP_MODULE_FLAG_NONE
+#endif
+};

@@ -1,0 +1,102 @@
+/*
+ * session_cookie.h: express-session compatible signed cookies.
+ *
+ * Plain C with OpenSSL, no httpd or APR, so that the unit tests and the
+ * fuzzers link it alone.  Wire format (see DESIGN.md):
+ *   value   = "s:" sid "." base64(HMAC-SHA256(secret, sid)) without '=' padding
+ *   on wire = encodeURIComponent(value)
+ */
+#ifndef SESSION_COOKIE_H
+#define SESSION_COOKIE_H
+
+#include <stddef.h>
+#include <openssl/sha.h>
+
+#define SC_SID_RAW_LEN   24   /* CSPRNG bytes in a session id */
+#define SC_SID_LEN       32   /* base64url of 24 bytes, no padding */
+#define SC_SIG_LEN       43   /* base64 of 32 bytes, '=' removed */
+#define SC_SIGNED_LEN    (2 + SC_SID_LEN + 1 + SC_SIG_LEN)
+/* Longest cookie value we look at, before and after percent-decoding;
+ * ours are 78 bytes decoded and about 90 encoded.  Anything longer is not
+ * one of ours and is refused before any work is done on it. */
+#define SC_VALUE_MAX     512
+/* Longest signed id accepted by sc_sign (ids of other writers may differ). */
+#define SC_ID_MAX        256
+
+typedef enum {
+    SC_OK = 0,
+    SC_ABSENT,          /* no cookie of that name */
+    SC_MALFORMED,       /* bad escapes, no "s:" prefix, no '.', wrong length */
+    SC_BAD_SIGNATURE    /* well formed, but no secret signs it */
+} sc_status_t;
+
+/* An HMAC-SHA256 key with the inner and outer pads already absorbed, so a
+ * signature costs two compressions per block of message, no allocation and
+ * no locking: the same key is shared read-only by all threads. */
+typedef struct sc_key {
+    SHA256_CTX inner;
+    SHA256_CTX outer;
+} sc_key_t;
+
+void sc_key_init(sc_key_t *key, const char *secret, size_t secret_len);
+void sc_key_wipe(sc_key_t *key);
+
+/* HMAC-SHA256 of msg. */
+void sc_hmac(const sc_key_t *key, const void *msg, size_t len,
+             unsigned char mac[SHA256_DIGEST_LENGTH]);
+
+/* Base64 (standard alphabet, or URL-safe when url != 0) without padding.
+ * out must hold 4*ceil(len/3) + 1 bytes; returns the length written. */
+size_t sc_base64_encode(const unsigned char *in, size_t len, char *out, int url);
+
+/* encodeURIComponent.  Returns the length written, or (size_t)-1 if out
+ * (outsz bytes, NUL included) is too small. */
+size_t sc_uri_encode(const char *in, size_t len, char *out, size_t outsz);
+
+/* decodeURIComponent for the bytes we care about: %XX escapes become bytes.
+ * Returns the decoded length, or (size_t)-1 for a malformed escape, a
+ * decoded NUL, or an output that does not fit. */
+size_t sc_percent_decode(const char *in, size_t len, char *out, size_t outsz);
+
+/* Find the first cookie called name in a Cookie header, the way the npm
+ * "cookie" parser does: pairs split at ';' (and ',' for headers merged by a
+ * proxy), names and values trimmed of spaces and tabs, one pair of
+ * surrounding double quotes removed.  Returns 1 and points *val (not
+ * NUL-terminated) into header when found, 0 otherwise. */
+int sc_cookie_find(const char *header, const char *name,
+                   const char **val, size_t *val_len);
+
+/* Copy header into out without any cookie called name (compared as
+ * sc_cookie_find does), the others joined with "; ".  Returns the length
+ * written (0: nothing left), or (size_t)-1 when out (outsz bytes, NUL
+ * included) is too small. */
+size_t sc_cookie_remove(const char *header, const char *name,
+                        char *out, size_t outsz);
+
+/* Signed value "s:<id>.<sig>" (not URI-encoded) for id with key: writes
+ * NUL-terminated text into out.  Returns its length, or (size_t)-1 when
+ * out is too small or id is longer than SC_ID_MAX. */
+size_t sc_sign(const sc_key_t *key, const char *id, size_t id_len,
+               char *out, size_t outsz);
+
+/* Verify a raw cookie value (as found by sc_cookie_find: still
+ * URI-encoded) against each key in turn, in constant time per key, as
+ * cookie-signature's unsign does.  On SC_OK the signed id (any id, not only
+ * ours: check it with sc_sid_valid) is copied, NUL-terminated, into id
+ * (SC_ID_MAX + 1 bytes) and *key_index (may be NULL) says which key
+ * matched. */
+sc_status_t sc_unsign(const sc_key_t *keys, int nkeys,
+                      const char *val, size_t val_len,
+                      char id[SC_ID_MAX + 1], int *key_index);
+
+/* 1 if s is a session id of our format (32 base64url characters). */
+int sc_sid_valid(const char *s, size_t len);
+
+/* A fresh session id from OpenSSL's CSPRNG.  Returns 0, or -1 when the
+ * generator fails (the caller must then refuse the login). */
+int sc_sid_new(char sid[SC_SID_LEN + 1]);
+
+/* Wording of a status for logs and client messages. */
+const char *sc_status_reason(sc_status_t st);
+
+#endif

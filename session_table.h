@@ -1,0 +1,127 @@
+/*
+ * session_table.h: the session table, laid out in one block of shared
+ * memory by offsets (children may map it at different addresses).
+ *
+ * Plain C and POSIX threads, no httpd or APR: the unit tests drive it in
+ * an anonymous mapping shared by forked processes, as httpd's children do.
+ *
+ * - Lookup by id is O(1): a hash of chains, linked by slot number.
+ * - A doubly linked LRU list, by slot number, gives the eviction order.
+ * - One process-shared, robust mutex guards the table; it is held only to
+ *   copy a record in or out.  A process that dies holding it leaves the
+ *   next locker EOWNERDEAD, which rebuilds every link from the slots
+ *   themselves (st_repair) before going on: nothing wedges.
+ */
+#ifndef SESSION_TABLE_H
+#define SESSION_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ST_ID_LEN    32   /* session ids are 32 base64url characters */
+#define ST_USER_MAX  96   /* user name, NUL included */
+#define ST_ADDR_MAX  48   /* client address at login, NUL included */
+
+/* A session as callers see it: a copy, never a pointer into the table. */
+typedef struct st_session {
+    char     id[ST_ID_LEN + 1];
+    char     user[ST_USER_MAX];
+    char     remote[ST_ADDR_MAX];
+    int64_t  created;       /* microseconds since the epoch */
+    int64_t  last_access;   /* microseconds since the epoch */
+    uint32_t idle_timeout;  /* seconds, 0 = none */
+    uint32_t max_age;       /* seconds, 0 = none */
+} st_session_t;
+
+typedef struct st_stats {
+    uint64_t creates;
+    uint64_t lookups;
+    uint64_t hits;
+    uint64_t misses;
+    uint64_t expired;       /* reclaimed because idle or too old */
+    uint64_t evictions;     /* live sessions dropped to make room */
+    uint64_t destroys;      /* logouts */
+    uint64_t login_failures;
+    uint64_t repairs;       /* times a dead lock holder was cleaned up */
+    uint32_t capacity;
+    uint32_t used;
+} st_stats_t;
+
+typedef enum {
+    ST_OK = 0,
+    ST_NOT_FOUND,
+    ST_EXPIRED,     /* found, but idle or too old: removed */
+    ST_EXISTS,      /* create: that id is taken */
+    ST_FULL,        /* create with refuse_when_full: no free slot */
+    ST_INVALID,     /* bad argument: id or user too long, not an id */
+    ST_ERROR        /* the lock failed; callers must fail closed */
+} st_status_t;
+
+typedef struct st_table_hdr st_table_hdr_t;
+
+/* A process-local handle: pointers derived from the base address. */
+typedef struct st_table {
+    st_table_hdr_t *hdr;
+    uint32_t       *buckets;
+    struct st_slot *slots;
+} st_table_t;
+
+/* What a create had to do to make room, for the caller's log. */
+typedef struct st_create_info {
+    int  evicted;                /* 1 if a live session was dropped */
+    char evicted_user[ST_USER_MAX];
+    int  reclaimed;              /* expired sessions freed on the way */
+} st_create_info_t;
+
+/* Bytes of shared memory for capacity sessions. */
+size_t st_table_size(uint32_t capacity);
+
+/* Lay out a new table in mem (st_table_size(capacity) bytes).  seed keys
+ * the hash.  Returns 0, or an errno value from the mutex set-up. */
+int st_table_init(st_table_t *t, void *mem, size_t size, uint32_t capacity,
+                  uint64_t seed);
+
+/* Find the table already laid out in mem (e.g. after a restart).  Returns
+ * 0, or -1 when mem does not hold a table of this version and size. */
+int st_table_attach(st_table_t *t, void *mem, size_t size);
+
+uint32_t st_table_capacity(const st_table_t *t);
+
+/* Store s (all fields are the caller's: id, times, limits).  When the
+ * table is full the least recently used session is evicted, or, with
+ * refuse_when_full, ST_FULL is returned and nothing changes.  info may be
+ * NULL. */
+st_status_t st_create(st_table_t *t, const st_session_t *s, int64_t now,
+                      int refuse_when_full, st_create_info_t *info);
+
+/* Find id; a live session is copied to out (may be NULL) and, with touch,
+ * its last access set to now and moved to the head of the LRU list. */
+st_status_t st_lookup(st_table_t *t, const char *id, int64_t now, int touch,
+                      st_session_t *out);
+
+st_status_t st_destroy(st_table_t *t, const char *id);
+
+/* Destroy every session of user; returns how many, or -1 on lock error. */
+long st_destroy_user(st_table_t *t, const char *user);
+
+/* Count a failed login (kept here so every child sees one number). */
+void st_note_login_failure(st_table_t *t);
+
+int st_stats(st_table_t *t, st_stats_t *out);
+
+/* Call fn on a copy of every live session, from least to most recently
+ * used, the lock held only to copy each one.  fn returns non-zero to stop.
+ * Returns the number visited, or -1 on lock error. */
+long st_foreach(st_table_t *t, int64_t now,
+                int (*fn)(void *ctx, const st_session_t *s), void *ctx);
+
+/* Walk the whole table and check every invariant: chains, LRU links both
+ * ways, counts, free list.  Returns 0, or -1 with a reason in err. */
+int st_check(st_table_t *t, char *err, size_t errlen);
+
+/* 1 if the record is past its idle timeout or maximum age at now. */
+int st_session_expired(const st_session_t *s, int64_t now);
+
+const char *st_status_reason(st_status_t st);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * store_backend.h: the operations a session store backend provides.
+ *
+ * mod_session_store talks to its store only through this table, so that a
+ * backend on another engine (socache: Redis, memcached) is one more file.
+ * Times are apr_time_t (microseconds).  Every operation must fail closed:
+ * ST_ERROR when the store cannot answer, never a guess.
+ */
+#ifndef STORE_BACKEND_H
+#define STORE_BACKEND_H
+
+#include "httpd.h"
+#include "session_table.h"
+
+typedef struct store_backend store_backend_t;
+
+struct store_backend {
+    const char *name;
+    /* Set the store up in post_config; pconf is the configuration pool,
+     * s the main server.  Returns an APR status, logged by the caller. */
+    apr_status_t (*init)(store_backend_t *be, apr_pool_t *pconf,
+                         server_rec *s);
+    st_status_t (*create)(store_backend_t *be, const st_session_t *sess,
+                          apr_time_t now, int refuse_when_full,
+                          st_create_info_t *info);
+    st_status_t (*lookup)(store_backend_t *be, const char *id,
+                          apr_time_t now, int touch, st_session_t *out);
+    st_status_t (*destroy)(store_backend_t *be, const char *id);
+    long (*destroy_user)(store_backend_t *be, const char *user);
+    void (*note_login_failure)(store_backend_t *be);
+    int (*stats)(store_backend_t *be, st_stats_t *out);
+    void *ctx;   /* the backend's own state */
+};
+
+/* The embedded default: the table in anonymous shared memory, kept in the
+ * process pool so that it outlives every graceful and plain restart. */
+store_backend_t *store_shm_backend(apr_pool_t *p, apr_uint32_t capacity);
+
+#endif

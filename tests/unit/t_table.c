@@ -1,0 +1,398 @@
+/*
+ * t_table.c: the shared-memory session table.
+ *
+ * Includes session_table.c itself so that a test can take the lock and
+ * leave the table half-changed, the way a child killed mid-operation would.
+ */
+#include "../../session_table.c"
+#include "tap.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SEC 1000000LL
+
+static void make_id(char *id, unsigned n)
+{
+    static const char a[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    int k;
+    for (k = 0; k < ST_ID_LEN; k++) {
+        id[k] = a[((n >> ((k % 5) * 6)) & 63) ^ ((k * 7) & 63)];
+    }
+    id[ST_ID_LEN] = '\0';
+}
+
+static st_session_t sess(unsigned n, const char *user, int64_t now)
+{
+    st_session_t s;
+    memset(&s, 0, sizeof(s));
+    make_id(s.id, n);
+    snprintf(s.user, sizeof(s.user), "%s", user);
+    snprintf(s.remote, sizeof(s.remote), "127.0.0.1");
+    s.created = s.last_access = now;
+    s.idle_timeout = 1800;
+    s.max_age = 86400;
+    return s;
+}
+
+static void *shared_block(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static int table_ok(st_table_t *t, const char *what)
+{
+    char err[200];
+    int rv = st_check(t, err, sizeof(err));
+    if (!ok(rv == 0, "consistent: %s", what)) {
+        printf("#   %s\n", err);
+    }
+    return rv == 0;
+}
+
+static void test_basics(void)
+{
+    size_t size = st_table_size(8);
+    void *mem = shared_block(size);
+    st_table_t t, t2;
+    st_session_t s, out;
+    st_stats_t stats;
+    char id[ST_ID_LEN + 1];
+    int64_t now = 1000 * SEC;
+
+    ok(st_table_init(&t, mem, size, 8, 42) == 0, "init");
+    ok(st_table_attach(&t2, mem, size) == 0, "attach finds it again");
+    ok(st_table_attach(&t2, mem, size - 1) != 0, "attach checks the size");
+    table_ok(&t, "empty");
+
+    s = sess(1, "alice", now);
+    is_int(st_create(&t, &s, now, 0, NULL), ST_OK, "create");
+    is_int(st_create(&t, &s, now, 0, NULL), ST_EXISTS, "same id again");
+    is_int(st_lookup(&t2, s.id, now + SEC, 1, &out), ST_OK,
+           "lookup through a second handle");
+    is_str(out.user, "alice", "user copied out");
+    is_str(out.remote, "127.0.0.1", "remote copied out");
+    is_int(out.last_access, now + SEC, "touched");
+    make_id(id, 2);
+    is_int(st_lookup(&t, id, now, 1, NULL), ST_NOT_FOUND, "unknown id");
+    is_int(st_lookup(&t, "short", now, 1, NULL), ST_INVALID, "not an id");
+
+    s = sess(3, "bob", now);
+    memset(s.user, 'x', sizeof(s.user));
+    is_int(st_create(&t, &s, now, 0, NULL), ST_INVALID,
+           "unterminated user refused");
+
+    is_int(st_destroy(&t, out.id), ST_OK, "destroy");
+    is_int(st_lookup(&t, out.id, now, 1, NULL), ST_NOT_FOUND, "gone");
+    is_int(st_destroy(&t, out.id), ST_NOT_FOUND, "destroy twice");
+    st_stats(&t, &stats);
+    is_int(stats.used, 0, "none used");
+    is_int(stats.hits, 1, "one hit");
+    is_int(stats.misses, 2, "two misses");
+    is_int(stats.destroys, 1, "one destroy");
+    table_ok(&t, "after basics");
+    munmap(mem, size);
+}
+
+static void test_expiry(void)
+{
+    size_t size = st_table_size(4);
+    void *mem = shared_block(size);
+    st_table_t t;
+    st_session_t s, out;
+    int64_t now = 5000 * SEC;
+
+    st_table_init(&t, mem, size, 4, 1);
+    s = sess(1, "idle", now);
+    s.idle_timeout = 10;
+    st_create(&t, &s, now, 0, NULL);
+    is_int(st_lookup(&t, s.id, now + 9 * SEC, 1, &out), ST_OK,
+           "alive before the idle timeout");
+    is_int(st_lookup(&t, s.id, now + 18 * SEC, 1, &out), ST_OK,
+           "a touch pushes the idle timeout back");
+    is_int(st_lookup(&t, s.id, now + 29 * SEC, 1, &out), ST_EXPIRED,
+           "expired when idle too long");
+    is_int(st_lookup(&t, s.id, now + 29 * SEC, 1, &out), ST_NOT_FOUND,
+           "and removed");
+
+    s = sess(2, "old", now);
+    s.idle_timeout = 0;
+    s.max_age = 100;
+    st_create(&t, &s, now, 0, NULL);
+    is_int(st_lookup(&t, s.id, now + 100 * SEC, 1, &out), ST_OK,
+           "alive at max age");
+    is_int(st_lookup(&t, s.id, now + 101 * SEC, 1, &out), ST_EXPIRED,
+           "expired past max age, however often touched");
+    ok(st_session_expired(&s, now + 101 * SEC), "st_session_expired agrees");
+
+    /* Expired sessions at the LRU tail are reclaimed by creates. */
+    {
+        st_stats_t st;
+        st_create_info_t info;
+        unsigned i;
+        for (i = 10; i < 13; i++) {
+            s = sess(i, "x", now);
+            s.idle_timeout = 1;
+            st_create(&t, &s, now, 0, NULL);
+        }
+        s = sess(20, "y", now + 60 * SEC);
+        st_create(&t, &s, now + 60 * SEC, 0, &info);
+        is_int(info.reclaimed, 3, "three expired reclaimed by a create");
+        ok(!info.evicted, "nothing live evicted");
+        st_stats(&t, &st);
+        is_int(st.used, 1, "one left");
+    }
+    table_ok(&t, "after expiry");
+    munmap(mem, size);
+}
+
+static void test_lru(void)
+{
+    size_t size = st_table_size(3);
+    void *mem = shared_block(size);
+    st_table_t t;
+    st_session_t s[5];
+    st_create_info_t info;
+    st_stats_t st;
+    int64_t now = 100 * SEC;
+    unsigned i;
+
+    st_table_init(&t, mem, size, 3, 7);
+    for (i = 0; i < 3; i++) {
+        char user[16];
+        snprintf(user, sizeof(user), "u%u", i);
+        s[i] = sess(i, user, now + i);
+        is_int(st_create(&t, &s[i], now + i, 0, &info), ST_OK, "fill %u", i);
+    }
+    /* u0 used again: u1 is now the least recently used. */
+    st_lookup(&t, s[0].id, now + 10, 1, NULL);
+    s[3] = sess(3, "u3", now + 11);
+    is_int(st_create(&t, &s[3], now + 11, 1, &info), ST_FULL,
+           "refuse when full");
+    is_int(st_create(&t, &s[3], now + 11, 0, &info), ST_OK, "evict when full");
+    ok(info.evicted, "reports an eviction");
+    is_str(info.evicted_user, "u1", "the least recently used went");
+    is_int(st_lookup(&t, s[1].id, now + 12, 1, NULL), ST_NOT_FOUND,
+           "u1 is gone");
+    is_int(st_lookup(&t, s[0].id, now + 12, 1, NULL), ST_OK, "u0 stays");
+    s[4] = sess(4, "u4", now + 13);
+    st_create(&t, &s[4], now + 13, 0, &info);
+    is_str(info.evicted_user, "u2", "then u2");
+    st_stats(&t, &st);
+    is_int(st.evictions, 2, "two evictions counted");
+    is_int(st.used, 3, "still full");
+    table_ok(&t, "after evictions");
+    munmap(mem, size);
+}
+
+static void test_destroy_user(void)
+{
+    size_t size = st_table_size(64);
+    void *mem = shared_block(size);
+    st_table_t t;
+    int64_t now = 100 * SEC;
+    unsigned i;
+    long n;
+
+    st_table_init(&t, mem, size, 64, 9);
+    for (i = 0; i < 30; i++) {
+        st_session_t s = sess(i, i % 3 == 0 ? "carol" : "dave", now);
+        st_create(&t, &s, now, 0, NULL);
+    }
+    n = st_destroy_user(&t, "carol");
+    is_int(n, 10, "destroy every session of one user");
+    is_int(st_destroy_user(&t, "nobody"), 0, "nobody has none");
+    table_ok(&t, "after destroy by user");
+    munmap(mem, size);
+}
+
+static int count_one(void *ctx, const st_session_t *s)
+{
+    (void)s;
+    (*(long *)ctx)++;
+    return 0;
+}
+
+static void test_foreach(void)
+{
+    size_t size = st_table_size(16);
+    void *mem = shared_block(size);
+    st_table_t t;
+    int64_t now = 100 * SEC;
+    long count = 0;
+    unsigned i;
+
+    st_table_init(&t, mem, size, 16, 3);
+    for (i = 0; i < 10; i++) {
+        st_session_t s = sess(i, "eve", now);
+        s.idle_timeout = i < 4 ? 1 : 1000;
+        st_create(&t, &s, now, 0, NULL);
+    }
+    is_int(st_foreach(&t, now + 5 * SEC, count_one, &count), 6,
+           "foreach skips expired sessions");
+    is_int(count, 6, "and calls back once each");
+    munmap(mem, size);
+}
+
+/* A dead lock holder: the next locker repairs the table and goes on. */
+static void test_owner_dead(void)
+{
+    size_t size = st_table_size(32);
+    void *mem = shared_block(size);
+    st_table_t t;
+    int64_t now = 100 * SEC;
+    st_stats_t st;
+    unsigned i;
+    pid_t pid;
+    int status;
+
+    st_table_init(&t, mem, size, 32, 5);
+    for (i = 0; i < 20; i++) {
+        st_session_t s = sess(i, "frank", now + i);
+        st_create(&t, &s, now + i, 0, NULL);
+    }
+    pid = fork();
+    if (pid == 0) {
+        /* Take the lock and break links half-way, then die. */
+        pthread_mutex_lock(&t.hdr->lock);
+        t.slots[t.hdr->lru_head].lnext = 7;
+        t.hdr->used = 3;
+        t.buckets[0] = 5;
+        t.hdr->free_head = 2;
+        make_id(t.slots[25].id, 999);
+        t.slots[25].state = SLOT_USED;   /* a create cut short */
+        t.slots[25].id[3] = '!';
+        _exit(0);
+    }
+    waitpid(pid, &status, 0);
+    {
+        st_session_t out;
+        st_session_t probe = sess(11, "frank", now);
+        is_int(st_lookup(&t, probe.id, now + 100, 1, &out), ST_OK,
+               "lookup after the owner died");
+    }
+    st_stats(&t, &st);
+    is_int(st.repairs, 1, "one repair");
+    is_int(st.used, 20, "all twenty sessions kept");
+    table_ok(&t, "after repair");
+    {
+        st_session_t s = sess(500, "grace", now + 200);
+        is_int(st_create(&t, &s, now + 200, 0, NULL), ST_OK,
+               "create after repair");
+    }
+    table_ok(&t, "after create");
+    munmap(mem, size);
+}
+
+/* Many processes at once, then a kill storm. */
+static void worker(st_table_t *t, unsigned seed, int rounds)
+{
+    int64_t now = 100 * SEC;
+    int i;
+
+    srand(seed);
+    for (i = 0; i < rounds; i++) {
+        unsigned n = (unsigned)rand() % 3000;
+        st_session_t s = sess(n, "w", now + i);
+        switch (rand() % 4) {
+        case 0:
+        case 1:
+            st_create(t, &s, now + i, 0, NULL);
+            break;
+        case 2:
+            st_lookup(t, s.id, now + i, 1, NULL);
+            break;
+        default:
+            st_destroy(t, s.id);
+        }
+    }
+}
+
+static void test_concurrency(void)
+{
+    enum { PROCS = 8, CAP = 1000 };
+    size_t size = st_table_size(CAP);
+    void *mem = shared_block(size);
+    st_table_t t;
+    st_stats_t st;
+    pid_t pids[PROCS];
+    int i, clean = 1, round;
+
+    st_table_init(&t, mem, size, CAP, 11);
+    for (i = 0; i < PROCS; i++) {
+        if ((pids[i] = fork()) == 0) {
+            worker(&t, (unsigned)i + 1, 20000);
+            _exit(0);
+        }
+    }
+    for (i = 0; i < PROCS; i++) {
+        int status;
+        waitpid(pids[i], &status, 0);
+        clean = clean && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    ok(clean, "%d processes hammered the table and exited cleanly", PROCS);
+    st_stats(&t, &st);
+    ok(st.creates > 0 && st.lookups > 0, "they did work (%llu creates, "
+       "%llu lookups)", (unsigned long long)st.creates,
+       (unsigned long long)st.lookups);
+    table_ok(&t, "after concurrent work");
+
+    /* Kill storm: SIGKILL workers at random moments, many times. */
+    for (round = 0; round < 30; round++) {
+        for (i = 0; i < 4; i++) {
+            if ((pids[i] = fork()) == 0) {
+                worker(&t, (unsigned)(round * 10 + i), 1 << 30);
+                _exit(0);
+            }
+        }
+        {
+            struct timespec ts = { 0, (long)(1 + round % 5) * 1000000L };
+            nanosleep(&ts, NULL);
+        }
+        for (i = 0; i < 4; i++) {
+            kill(pids[i], SIGKILL);
+            waitpid(pids[i], NULL, 0);
+        }
+    }
+    ok(1, "120 workers killed with SIGKILL mid-work");
+    table_ok(&t, "after the kill storm");
+    {
+        st_session_t s = sess(77777, "after", 200 * SEC);
+        st_destroy(&t, s.id);
+        is_int(st_create(&t, &s, 200 * SEC, 0, NULL), ST_OK,
+               "the table still takes sessions");
+    }
+    st_stats(&t, &st);
+    printf("# lock repairs during the storm: %llu\n",
+           (unsigned long long)st.repairs);
+    munmap(mem, size);
+}
+
+static void test_sizes(void)
+{
+    size_t per = st_table_size(1000000) / 1000000;
+    ok(st_table_size(1000000) <= 256u * 1024 * 1024,
+       "1M sessions fit in 256 MiB (%zu bytes, %zu a session)",
+       st_table_size(1000000), per);
+    ok(st_table_init(&(st_table_t){0}, shared_block(64), 64, 0, 0) != 0,
+       "capacity 0 refused");
+}
+
+int main(void)
+{
+    test_basics();
+    test_expiry();
+    test_lru();
+    test_destroy_user();
+    test_foreach();
+    test_owner_dead();
+    test_concurrency();
+    test_sizes();
+    return done_testing();
+}
