@@ -351,6 +351,8 @@ static int auth_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)pconf;
     (void)plog;
     (void)ptemp;
+    /* optional_fn_retrieve runs only after the first post_config. */
+    auth_optional_fn_retrieve();
     if (!store_lookup || !store_cookie_name || !store_reason) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "mod_socketio_auth needs "
                      "mod_session_store: add 'LoadModule session_store_module "
