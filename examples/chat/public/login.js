@@ -1,0 +1,4 @@
+'use strict';
+if (new URLSearchParams(window.location.search).get('error')) {
+  document.getElementById('login-error').hidden = false;
+}
