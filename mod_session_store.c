@@ -20,16 +20,23 @@
 #include "http_request.h"
 #include "ap_provider.h"
 #include "mod_auth.h"
+#include "mpm_common.h"
 
 #include "apr_strings.h"
 #include "apr_file_io.h"
 #include "apr_file_info.h"
 #include "apr_lib.h"
 
+#include <arpa/inet.h>
+
 #include "mod_session_store.h"
 #include "store_backend.h"
 #include "session_cookie.h"
 #include "session_form.h"
+#include "login_throttle.h"
+#include "shm_segment.h"
+
+#include <stdlib.h>
 
 module AP_MODULE_DECLARE_DATA session_store_module;
 
@@ -42,6 +49,12 @@ module AP_MODULE_DECLARE_DATA session_store_module;
 #define MAX_CAPACITY          (64u * 1024 * 1024)
 #define MAX_REDIRECT_LEN      2048
 #define PASSWORD_MAX          1024
+#define DEFAULT_PERSIST_INTERVAL 300
+#define DEFAULT_THROTTLE_USER    10
+#define DEFAULT_THROTTLE_ADDR    30
+#define DEFAULT_THROTTLE_WINDOW  300
+#define THROTTLE_ENTRIES         8192
+#define THROTTLE_SHM_KEY         "mod_session_store:throttle"
 
 #define HANDLER_LOGIN  "session-store-login"
 #define HANDLER_LOGOUT "session-store-logout"
@@ -67,7 +80,11 @@ typedef struct {
     int capacity_set;
     int refuse_when_full;
     int when_full_set;
+    const char *persist_file;
+    apr_uint32_t persist_interval;
+    int persist_interval_set;
     store_backend_t *store;            /* set in post_config */
+    lt_table_t *throttle;              /* set in post_config */
 } store_server_conf;
 
 typedef struct {
@@ -91,6 +108,10 @@ typedef struct {
     int fields_set;
     apr_size_t max_body;
     int max_body_set;
+    apr_uint32_t throttle_user;        /* failures per user name, 0: off */
+    apr_uint32_t throttle_addr;        /* failures per client address */
+    apr_uint32_t throttle_window;      /* seconds */
+    int throttle_set;
 } store_dir_conf;
 
 static void *create_server_conf(apr_pool_t *p, server_rec *s)
@@ -102,6 +123,7 @@ static void *create_server_conf(apr_pool_t *p, server_rec *s)
     conf->idle_timeout = DEFAULT_IDLE_TIMEOUT;
     conf->max_age = DEFAULT_MAX_AGE;
     conf->capacity = DEFAULT_CAPACITY;
+    conf->persist_interval = DEFAULT_PERSIST_INTERVAL;
     return conf;
 }
 
@@ -130,6 +152,9 @@ static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     conf->capacity_set = base->capacity_set;
     conf->refuse_when_full = base->refuse_when_full;
     conf->when_full_set = base->when_full_set;
+    conf->persist_file = base->persist_file;
+    conf->persist_interval = base->persist_interval;
+    conf->persist_interval_set = base->persist_interval_set;
     return conf;
 }
 
@@ -141,6 +166,9 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     conf->password_field = "password";
     conf->redirect_field = "redirect";
     conf->max_body = DEFAULT_MAX_BODY;
+    conf->throttle_user = DEFAULT_THROTTLE_USER;
+    conf->throttle_addr = DEFAULT_THROTTLE_ADDR;
+    conf->throttle_window = DEFAULT_THROTTLE_WINDOW;
     return conf;
 }
 
@@ -176,6 +204,17 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->fields_set = add->fields_set || base->fields_set;
     conf->max_body = add->max_body_set ? add->max_body : base->max_body;
     conf->max_body_set = add->max_body_set || base->max_body_set;
+    if (add->throttle_set) {
+        conf->throttle_user = add->throttle_user;
+        conf->throttle_addr = add->throttle_addr;
+        conf->throttle_window = add->throttle_window;
+    }
+    else {
+        conf->throttle_user = base->throttle_user;
+        conf->throttle_addr = base->throttle_addr;
+        conf->throttle_window = base->throttle_window;
+    }
+    conf->throttle_set = add->throttle_set || base->throttle_set;
     return conf;
 }
 
@@ -438,6 +477,67 @@ static const char *set_when_full(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+static const char *set_persist_file(cmd_parms *cmd, void *dummy,
+                                    const char *arg)
+{
+    store_server_conf *conf = server_conf(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    (void)dummy;
+    if (err) return err;
+    conf->persist_file = ap_server_root_relative(cmd->pool, arg);
+    if (!conf->persist_file) {
+        return apr_psprintf(cmd->pool, "SessionStorePersistFile: invalid "
+                            "path %s", arg);
+    }
+    return NULL;
+}
+
+static const char *set_persist_interval(cmd_parms *cmd, void *dummy,
+                                        const char *arg)
+{
+    store_server_conf *conf = server_conf(cmd->server);
+    apr_uint64_t v;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    (void)dummy;
+    if (err) return err;
+    if ((err = parse_uint(cmd, arg, 0, 86400, &v)) != NULL) {
+        return err;
+    }
+    conf->persist_interval = (apr_uint32_t)v;
+    conf->persist_interval_set = 1;
+    return NULL;
+}
+
+static const char *set_login_throttle(cmd_parms *cmd, void *config,
+                                      int argc, char *const argv[])
+{
+    store_dir_conf *conf = config;
+    apr_uint64_t user, addr, window;
+    const char *err;
+
+    if (argc == 1 && !strcasecmp(argv[0], "off")) {
+        conf->throttle_user = conf->throttle_addr = 0;
+        conf->throttle_window = DEFAULT_THROTTLE_WINDOW;
+        conf->throttle_set = 1;
+        return NULL;
+    }
+    if (argc != 3) {
+        return "SessionStoreLoginThrottle takes Off, or three numbers: "
+               "failures per user name, failures per client address, "
+               "window in seconds (default 10 30 300)";
+    }
+    if ((err = parse_uint(cmd, argv[0], 0, 1000000, &user)) != NULL
+        || (err = parse_uint(cmd, argv[1], 0, 1000000, &addr)) != NULL
+        || (err = parse_uint(cmd, argv[2], 1, 86400, &window)) != NULL) {
+        return err;
+    }
+    conf->throttle_user = (apr_uint32_t)user;
+    conf->throttle_addr = (apr_uint32_t)addr;
+    conf->throttle_window = (apr_uint32_t)window;
+    conf->throttle_set = 1;
+    return NULL;
+}
+
 static const char *add_login_provider(cmd_parms *cmd, void *config,
                                       const char *arg)
 {
@@ -572,6 +672,15 @@ static const command_rec store_cmds[] = {
         "limit)"),
     AP_INIT_TAKE1("SessionStoreMaxAge", set_max_age, NULL, RSRC_CONF,
         "Seconds a session lives at most (default 86400, 0: no limit)"),
+    AP_INIT_TAKE1("SessionStorePersistFile", set_persist_file, NULL,
+        RSRC_CONF, "File the sessions are saved to and loaded from, so "
+        "they survive a full stop and start (global)"),
+    AP_INIT_TAKE1("SessionStorePersistInterval", set_persist_interval, NULL,
+        RSRC_CONF, "Seconds between saves to SessionStorePersistFile "
+        "(default 300; 0: only at shutdown)"),
+    AP_INIT_TAKE_ARGV("SessionStoreLoginThrottle", set_login_throttle, NULL,
+        OR_AUTHCFG, "Failed logins allowed per user name and per client "
+        "address within a window of seconds (default 10 30 300), or Off"),
     AP_INIT_ITERATE("SessionStoreLoginProvider", add_login_provider, NULL,
         OR_AUTHCFG, "authn providers that check the login's password, in "
         "order (default file)"),
@@ -987,6 +1096,79 @@ static authn_status check_password(request_rec *r, store_dir_conf *dconf,
     return st;
 }
 
+/* Throttle keys: the user name, and the client address (for IPv6 its /64,
+ * since one client usually holds a whole /64). */
+static void throttle_keys(request_rec *r, const char *user,
+                          char ukey[LT_KEY_MAX], char akey[LT_KEY_MAX])
+{
+    const char *ip = r->useragent_ip ? r->useragent_ip : "";
+    struct in6_addr a6;
+
+    apr_snprintf(ukey, LT_KEY_MAX, "u:%s", user);
+    if (strchr(ip, ':') && inet_pton(AF_INET6, ip, &a6) == 1
+        && !IN6_IS_ADDR_V4MAPPED(&a6)) {
+        char buf[INET6_ADDRSTRLEN];
+        memset(a6.s6_addr + 8, 0, 8);
+        inet_ntop(AF_INET6, &a6, buf, sizeof(buf));
+        apr_snprintf(akey, LT_KEY_MAX, "a:%s/64", buf);
+    }
+    else {
+        apr_snprintf(akey, LT_KEY_MAX, "a:%s", ip);
+    }
+}
+
+/* 1 when the login is refused before its password is checked: 429 while
+ * the user name or the address is over its limit (503 when the counters
+ * cannot be read); the answer is sent and *rv is what the handler returns.
+ * 0 to go on. */
+static int throttle_refused(request_rec *r, store_server_conf *conf,
+                            store_dir_conf *dconf, const char *ukey,
+                            const char *akey, int *rv)
+{
+    apr_time_t now = apr_time_now();
+    lt_verdict_t vu, va;
+    apr_int64_t retry;
+
+    if (!conf->throttle || (!dconf->throttle_user && !dconf->throttle_addr)) {
+        return 0;
+    }
+    if (lt_check(conf->throttle, ukey, dconf->throttle_user,
+                 dconf->throttle_window, now, &vu) != 0
+        || lt_check(conf->throttle, akey, dconf->throttle_addr,
+                    dconf->throttle_window, now, &va) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "session store: login "
+                      "throttle table unavailable; refusing the login");
+        *rv = send_message(r, HTTP_SERVICE_UNAVAILABLE,
+                           "Login temporarily unavailable");
+        return 1;
+    }
+    if (!vu.throttled && !va.throttled) {
+        return 0;
+    }
+    retry = vu.retry_after > va.retry_after ? vu.retry_after : va.retry_after;
+    if ((vu.throttled && vu.first_notice) || (va.throttled && va.first_notice)) {
+        const char *who = vu.throttled && va.throttled
+            ? apr_pstrcat(r->pool, "user ", ukey + 2, " and address ",
+                          akey + 2, NULL)
+            : vu.throttled ? apr_pstrcat(r->pool, "user ", ukey + 2, NULL)
+                           : apr_pstrcat(r->pool, "address ", akey + 2, NULL);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "session store: too "
+                      "many failed logins for %s (SessionStoreLoginThrottle "
+                      "%u %u %u); refusing their logins for %" APR_INT64_T_FMT
+                      " s without checking passwords", who,
+                      dconf->throttle_user, dconf->throttle_addr,
+                      dconf->throttle_window, retry);
+    }
+    if (conf->store) {
+        conf->store->note_login_failure(conf->store);
+    }
+    apr_table_setn(r->err_headers_out, "Retry-After",
+                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, retry));
+    *rv = send_message(r, HTTP_TOO_MANY_REQUESTS,
+                       "Too many failed logins; try again later");
+    return 1;
+}
+
 static int login_failed(request_rec *r, store_dir_conf *dconf,
                         store_server_conf *conf, int status,
                         const char *message)
@@ -1015,6 +1197,7 @@ static int login_handler(request_rec *r)
     char user[ST_USER_MAX], password[PASSWORD_MAX], redirect[MAX_REDIRECT_LEN
                                                              + 1];
     sf_field_t fields[3];
+    char ukey[LT_KEY_MAX], akey[LT_KEY_MAX];
     const char *bad_field, *provider_name = "", *ctype, *target;
     session_store_session_t *old, *session;
     session_store_status_t sst;
@@ -1074,6 +1257,10 @@ static int login_handler(request_rec *r)
                             NULL));
     }
 
+    throttle_keys(r, user, ukey, akey);
+    if (throttle_refused(r, conf, dconf, ukey, akey, &rv)) {
+        return rv;
+    }
     ast = check_password(r, dconf, user, password, &provider_name);
     memset(password, 0, sizeof(password));
     switch (ast) {
@@ -1089,6 +1276,11 @@ static int login_handler(request_rec *r)
                       "failed for user %s: %s", user,
                       ast == AUTH_USER_NOT_FOUND ? "user not found"
                                                  : "password mismatch");
+        if (conf->throttle) {
+            apr_time_t now = apr_time_now();
+            lt_fail(conf->throttle, ukey, dconf->throttle_window, now);
+            lt_fail(conf->throttle, akey, dconf->throttle_window, now);
+        }
         return login_failed(r, dconf, conf, HTTP_UNAUTHORIZED,
                             "Invalid user name or password");
     }
@@ -1103,6 +1295,9 @@ static int login_handler(request_rec *r)
         return send_message(r, HTTP_SERVICE_UNAVAILABLE, apr_pstrcat(r->pool,
                             "Cannot create a session: ", session_store_reason(sst),
                             NULL));
+    }
+    if (conf->throttle) {
+        lt_reset(conf->throttle, ukey);
     }
     r->user = apr_pstrdup(r->pool, user);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "session store: user %s "
@@ -1232,14 +1427,51 @@ static int store_handler(request_rec *r)
 
 /* ---- start-up ---- */
 
-static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                             apr_pool_t *ptemp, server_rec *s)
+/* The failed-login counters, kept across restarts like the sessions. */
+static lt_table_t *throttle_table(apr_pool_t *pconf, server_rec *s)
 {
-    store_server_conf *main_conf = server_conf(s);
-    store_backend_t *store;
-    server_rec *vs;
+    lt_table_t *t = apr_pcalloc(pconf, sizeof(*t));
+    apr_size_t size = lt_table_size(THROTTLE_ENTRIES);
+    apr_shm_t *shm = shm_segment_find(s, THROTTLE_SHM_KEY);
+    apr_uint64_t seed;
     apr_status_t rv;
 
+    if (shm && lt_table_attach(t, apr_shm_baseaddr_get(shm),
+                               apr_shm_size_get(shm)) == 0) {
+        return t;
+    }
+    if ((rv = shm_segment_create(s, THROTTLE_SHM_KEY, size, &shm))
+        != APR_SUCCESS
+        || (rv = apr_generate_random_bytes((unsigned char *)&seed,
+                                           sizeof(seed))) != APR_SUCCESS
+        || (rv = lt_table_init(t, apr_shm_baseaddr_get(shm), size,
+                               THROTTLE_ENTRIES, seed)) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "mod_session_store: "
+                     "cannot set up the login throttle in shared memory");
+        return NULL;
+    }
+    return t;
+}
+
+static int store_monitor(apr_pool_t *p, server_rec *s)
+{
+    store_server_conf *conf = server_conf(s);
+
+    (void)p;
+    if (conf->store && conf->store->maintain) {
+        conf->store->maintain(conf->store, apr_time_now());
+    }
+    return DECLINED;
+}
+
+/* Runs for "apachectl configtest" too, so that a configuration that
+ * cannot work never passes the test. */
+static int store_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *vs;
+
+    (void)pconf;
     (void)plog;
     (void)ptemp;
     for (vs = s; vs; vs = vs->next) {
@@ -1260,13 +1492,33 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
     }
 
-    store = store_shm_backend(pconf, main_conf->capacity);
+    return OK;
+}
+
+static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp, server_rec *s)
+{
+    store_server_conf *main_conf = server_conf(s);
+    store_backend_t *store;
+    lt_table_t *throttle;
+    server_rec *vs;
+    apr_status_t rv;
+
+    (void)plog;
+    (void)ptemp;
+    store = store_shm_backend(pconf, main_conf->capacity,
+                              main_conf->persist_file,
+                              main_conf->persist_interval);
     if ((rv = store->init(store, pconf, s)) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((throttle = throttle_table(pconf, s)) == NULL) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     for (vs = s; vs; vs = vs->next) {
         store_server_conf *conf = server_conf(vs);
         conf->store = store;
+        conf->throttle = throttle;
         conf->capacity = main_conf->capacity;
         conf->refuse_when_full = main_conf->refuse_when_full;
     }
@@ -1282,8 +1534,10 @@ static void register_hooks(apr_pool_t *p)
     APR_REGISTER_OPTIONAL_FN(session_store_destroy_user);
     APR_REGISTER_OPTIONAL_FN(session_store_cookie_name);
     APR_REGISTER_OPTIONAL_FN(session_store_reason);
+    ap_hook_check_config(store_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(store_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(store_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_monitor(store_monitor, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(session_store) = {

@@ -345,13 +345,14 @@ static void auth_optional_fn_retrieve(void)
     store_reason = APR_RETRIEVE_OPTIONAL_FN(session_store_reason);
 }
 
-static int auth_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+static int auth_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
     (void)pconf;
     (void)plog;
     (void)ptemp;
-    /* optional_fn_retrieve runs only after the first post_config. */
+    /* optional_fn_retrieve runs only after the first post_config, and this
+     * check must fail "apachectl configtest" too. */
     auth_optional_fn_retrieve();
     if (!store_lookup || !store_cookie_name || !store_reason) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "mod_socketio_auth needs "
@@ -367,7 +368,7 @@ static void register_hooks(apr_pool_t *p)
     (void)p;
     ap_hook_optional_fn_retrieve(auth_optional_fn_retrieve, NULL, NULL,
                                  APR_HOOK_MIDDLE);
-    ap_hook_post_config(auth_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(auth_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(auth_header_parser, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_authn(auth_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);

@@ -29,11 +29,18 @@ struct store_backend {
     long (*destroy_user)(store_backend_t *be, const char *user);
     void (*note_login_failure)(store_backend_t *be);
     int (*stats)(store_backend_t *be, st_stats_t *out);
+    /* Periodic work, called about once a second in the parent process
+     * (the monitor hook); may be NULL. */
+    void (*maintain)(store_backend_t *be, apr_time_t now);
     void *ctx;   /* the backend's own state */
 };
 
 /* The embedded default: the table in anonymous shared memory, kept in the
- * process pool so that it outlives every graceful and plain restart. */
-store_backend_t *store_shm_backend(apr_pool_t *p, apr_uint32_t capacity);
+ * process pool so that it outlives every graceful and plain restart, and
+ * with persist_file (may be NULL) saved every persist_interval seconds
+ * (0: only at exit) and loaded when httpd starts. */
+store_backend_t *store_shm_backend(apr_pool_t *p, apr_uint32_t capacity,
+                                   const char *persist_file,
+                                   apr_uint32_t persist_interval);
 
 #endif

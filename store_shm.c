@@ -1,6 +1,6 @@
 /*
  * store_shm.c: the embedded store backend, the session table in an
- * anonymous shared memory segment.
+ * anonymous shared memory segment, optionally saved to a file.
  *
  * The segment lives in the process pool, not the configuration pool: httpd
  * clears the configuration pool on every restart, graceful or not, and the
@@ -8,29 +8,70 @@
  * mod_auth_mellon #95).  Each post_config finds the segment again through
  * the process pool's user data.  A changed SessionStoreCapacity gets a new
  * segment, into which the live sessions are copied.
+ *
+ * With a persist file, the parent process (never a child) writes the table
+ * from its monitor hook every interval and once more when it exits, and
+ * the first generation of a new parent loads it.
  */
 #include "store_backend.h"
+#include "shm_segment.h"
+#include "session_persist.h"
 
 #include "http_log.h"
-#include "apr_shm.h"
 #include "apr_strings.h"
 #include "apr_general.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 APLOG_USE_MODULE(session_store);
 
-#define SHM_USERDATA_KEY "mod_session_store:shm"
+#define SHM_KEY     "mod_session_store:sessions"
+#define PERSIST_KEY "mod_session_store:persist"
 
 typedef struct shm_ctx {
     apr_uint32_t capacity;
-    apr_shm_t   *shm;
+    const char  *persist_file;      /* NULL: none */
+    apr_uint32_t persist_interval;  /* seconds, 0: only at exit */
     st_table_t   table;
+    server_rec  *s;
 } shm_ctx_t;
 
-/* What the process pool keeps between generations. */
-typedef struct shm_kept {
-    apr_shm_t   *shm;
-    apr_uint32_t capacity;
-} shm_kept_t;
+/* What the parent needs to save at exit; in the process pool, refreshed
+ * by every generation's configuration. */
+typedef struct persist_state {
+    pid_t       parent;
+    char       *path;                /* malloc'ed: outlives pconf */
+    st_table_t  table;
+    apr_time_t  last_save;
+    server_rec *s;
+} persist_state_t;
+
+static void save_now(persist_state_t *ps, const char *why)
+{
+    sp_result_t res;
+    char err[512];
+
+    if (!ps->path || getpid() != ps->parent) {
+        return;
+    }
+    ps->last_save = apr_time_now();
+    if (sp_save(&ps->table, ps->path, ps->last_save, &res, err,
+                sizeof(err)) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, ps->s, "session store: "
+                     "SessionStorePersistFile %s not written (%s): %s",
+                     ps->path, why, err);
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ps->s, "session store: %ld "
+                 "sessions written to %s (%s)", res.written, ps->path, why);
+}
+
+static apr_status_t save_at_exit(void *data)
+{
+    save_now(data, "shutdown");
+    return APR_SUCCESS;
+}
 
 struct copy_ctx {
     st_table_t *to;
@@ -47,80 +88,127 @@ static int copy_one(void *c, const st_session_t *s)
     return 0;
 }
 
+static void load_file(shm_ctx_t *ctx, server_rec *s)
+{
+    sp_result_t res;
+    char err[512];
+
+    if (sp_load(&ctx->table, ctx->persist_file, apr_time_now(), &res, err,
+                sizeof(err)) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "session store: "
+                     "SessionStorePersistFile %s refused: %s; starting with "
+                     "an empty store (the file is left as it is and will "
+                     "be replaced at the next save)", ctx->persist_file, err);
+        return;
+    }
+    if (res.loaded || res.expired || res.skipped) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "session store: %ld "
+                     "sessions loaded from %s (%ld expired, %ld did not fit "
+                     "SessionStoreCapacity)", res.loaded, ctx->persist_file,
+                     res.expired, res.skipped);
+    }
+}
+
+static void setup_persistence(shm_ctx_t *ctx, server_rec *s)
+{
+    apr_pool_t *pproc = s->process->pool;
+    persist_state_t *ps = NULL;
+
+    apr_pool_userdata_get((void **)&ps, PERSIST_KEY, pproc);
+    if (!ps) {
+        ps = apr_pcalloc(pproc, sizeof(*ps));
+        ps->last_save = apr_time_now();
+        apr_pool_userdata_set(ps, PERSIST_KEY, apr_pool_cleanup_null, pproc);
+        /* A pre-cleanup, so it runs while every segment is still mapped,
+         * whatever order they were created in. */
+        apr_pool_pre_cleanup_register(pproc, ps, save_at_exit);
+    }
+    /* Again each generation: httpd detaches (forks) between the first
+     * configuration pass and the second, and post_config runs only in the
+     * parent. */
+    ps->parent = getpid();
+    free(ps->path);
+    ps->path = ctx->persist_file ? strdup(ctx->persist_file) : NULL;
+    ps->table = ctx->table;
+    ps->s = s;
+}
+
 static apr_status_t shm_init(store_backend_t *be, apr_pool_t *pconf,
                              server_rec *s)
 {
     shm_ctx_t *ctx = be->ctx;
-    apr_pool_t *pproc = s->process->pool;
-    shm_kept_t *kept = NULL;
-    apr_shm_t *shm;
-    apr_uint64_t seed;
+    apr_shm_t *shm, *old;
     apr_size_t size = st_table_size(ctx->capacity);
+    apr_uint64_t seed;
     apr_status_t rv;
     int err;
 
     (void)pconf;
-    apr_pool_userdata_get((void **)&kept, SHM_USERDATA_KEY, pproc);
-    if (kept && kept->capacity == ctx->capacity) {
-        if (st_table_attach(&ctx->table, apr_shm_baseaddr_get(kept->shm),
-                            apr_shm_size_get(kept->shm)) == 0) {
-            ctx->shm = kept->shm;
-            return APR_SUCCESS;
-        }
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                     "session store: kept segment is not a session table; "
-                     "starting with an empty store");
+    ctx->s = s;
+    old = shm_segment_find(s, SHM_KEY);
+    if (old && apr_shm_size_get(old) == size
+        && st_table_attach(&ctx->table, apr_shm_baseaddr_get(old),
+                           size) == 0) {
+        setup_persistence(ctx, s);
+        return APR_SUCCESS;
     }
 
-    rv = apr_shm_create(&shm, size, NULL, pproc);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "session store: cannot create %" APR_SIZE_T_FMT
-                     " bytes of shared memory for SessionStoreCapacity %u",
-                     size, ctx->capacity);
+    if ((rv = shm_segment_create(s, SHM_KEY, size, &shm)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "session store: cannot "
+                     "create %" APR_SIZE_T_FMT " bytes of shared memory for "
+                     "SessionStoreCapacity %u", size, ctx->capacity);
         return rv;
     }
     if ((rv = apr_generate_random_bytes((unsigned char *)&seed,
                                         sizeof(seed))) != APR_SUCCESS) {
-        apr_shm_destroy(shm);
         return rv;
     }
-    err = st_table_init(&ctx->table, apr_shm_baseaddr_get(shm),
-                        apr_shm_size_get(shm), ctx->capacity, seed);
+    err = st_table_init(&ctx->table, apr_shm_baseaddr_get(shm), size,
+                        ctx->capacity, seed);
     if (err != 0) {
-        apr_shm_destroy(shm);
-        ap_log_error(APLOG_MARK, APLOG_CRIT, err, s,
-                     "session store: cannot set up the table's "
-                     "process-shared robust mutex");
+        ap_log_error(APLOG_MARK, APLOG_CRIT, err, s, "session store: cannot "
+                     "set up the table's process-shared robust mutex");
         return err;
     }
 
-    if (kept) {
-        st_table_t old;
-        if (st_table_attach(&old, apr_shm_baseaddr_get(kept->shm),
-                            apr_shm_size_get(kept->shm)) == 0) {
+    if (old) {
+        st_table_t old_table;
+        if (st_table_attach(&old_table, apr_shm_baseaddr_get(old),
+                            apr_shm_size_get(old)) == 0) {
             struct copy_ctx cc = { &ctx->table, apr_time_now(), 0 };
-            st_foreach(&old, cc.now, copy_one, &cc);
-            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                         "session store: SessionStoreCapacity changed from "
-                         "%u to %u; %ld sessions carried over",
-                         kept->capacity, ctx->capacity, cc.copied);
+            st_foreach(&old_table, cc.now, copy_one, &cc);
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "session store: "
+                         "SessionStoreCapacity changed from %u to %u; %ld "
+                         "sessions carried over",
+                         st_table_capacity(&old_table), ctx->capacity,
+                         cc.copied);
         }
         /* Children of the old generation keep their own mapping. */
-        apr_shm_destroy(kept->shm);
+        apr_shm_destroy(old);
     }
-    else {
-        kept = apr_pcalloc(pproc, sizeof(*kept));
+    else if (ctx->persist_file) {
+        load_file(ctx, s);
     }
-    kept->shm = shm;
-    kept->capacity = ctx->capacity;
-    apr_pool_userdata_set(kept, SHM_USERDATA_KEY, apr_pool_cleanup_null,
-                          pproc);
-    ctx->shm = shm;
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                 "session store: %u sessions in %" APR_SIZE_T_FMT
-                 " bytes of shared memory", ctx->capacity, size);
+    setup_persistence(ctx, s);
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "session store: %u sessions "
+                 "in %" APR_SIZE_T_FMT " bytes of shared memory",
+                 ctx->capacity, size);
     return APR_SUCCESS;
+}
+
+static void shm_maintain(store_backend_t *be, apr_time_t now)
+{
+    shm_ctx_t *ctx = be->ctx;
+    persist_state_t *ps = NULL;
+
+    if (!ctx->persist_file || !ctx->persist_interval) {
+        return;
+    }
+    apr_pool_userdata_get((void **)&ps, PERSIST_KEY, ctx->s->process->pool);
+    if (ps && now - ps->last_save
+              >= apr_time_from_sec(ctx->persist_interval)) {
+        save_now(ps, "interval");
+    }
 }
 
 static st_status_t shm_create(store_backend_t *be, const st_session_t *sess,
@@ -162,12 +250,16 @@ static int shm_stats(store_backend_t *be, st_stats_t *out)
     return st_stats(&ctx->table, out);
 }
 
-store_backend_t *store_shm_backend(apr_pool_t *p, apr_uint32_t capacity)
+store_backend_t *store_shm_backend(apr_pool_t *p, apr_uint32_t capacity,
+                                   const char *persist_file,
+                                   apr_uint32_t persist_interval)
 {
     store_backend_t *be = apr_pcalloc(p, sizeof(*be));
     shm_ctx_t *ctx = apr_pcalloc(p, sizeof(*ctx));
 
     ctx->capacity = capacity;
+    ctx->persist_file = persist_file;
+    ctx->persist_interval = persist_interval;
     be->name = "shm";
     be->init = shm_init;
     be->create = shm_create;
@@ -176,6 +268,7 @@ store_backend_t *store_shm_backend(apr_pool_t *p, apr_uint32_t capacity)
     be->destroy_user = shm_destroy_user;
     be->note_login_failure = shm_note_login_failure;
     be->stats = shm_stats;
+    be->maintain = shm_maintain;
     be->ctx = ctx;
     return be;
 }

@@ -1,0 +1,208 @@
+/*
+ * login_throttle.c: failed-login counters in shared memory.
+ */
+#include "login_throttle.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#define LT_MAGIC  0x53494f54u  /* "SIOT" */
+#define LT_PROBE  16           /* slots looked at for one key */
+
+struct lt_entry {
+    char     key[LT_KEY_MAX];   /* empty: free */
+    int64_t  window_start;      /* microseconds */
+    uint32_t failures;
+    uint32_t noticed;           /* refusal logged in this window */
+};
+
+struct lt_table_hdr {
+    uint32_t        magic;
+    uint32_t        nentries;   /* a power of two */
+    uint64_t        size;
+    uint64_t        seed;
+    uint64_t        entries_off;
+    pthread_mutex_t lock;
+};
+
+static size_t hdr_size(void)
+{
+    return (sizeof(lt_table_hdr_t) + 63) & ~(size_t)63;
+}
+
+static uint32_t round_pow2(uint32_t n)
+{
+    uint32_t p = 64;
+    while (p < n && p < (1u << 30)) {
+        p <<= 1;
+    }
+    return p;
+}
+
+size_t lt_table_size(uint32_t entries)
+{
+    return hdr_size() + (size_t)round_pow2(entries) * sizeof(struct lt_entry);
+}
+
+int lt_table_init(lt_table_t *t, void *mem, size_t size, uint32_t entries,
+                  uint64_t seed)
+{
+    lt_table_hdr_t *h = mem;
+    pthread_mutexattr_t attr;
+    int rv;
+
+    if (size < lt_table_size(entries)) {
+        return EINVAL;
+    }
+    memset(mem, 0, lt_table_size(entries));
+    h->nentries = round_pow2(entries);
+    h->size = size;
+    h->seed = seed;
+    h->entries_off = hdr_size();
+    if ((rv = pthread_mutexattr_init(&attr)) != 0) {
+        return rv;
+    }
+    if ((rv = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED)) != 0
+        || (rv = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)) != 0
+        || (rv = pthread_mutex_init(&h->lock, &attr)) != 0) {
+        pthread_mutexattr_destroy(&attr);
+        return rv;
+    }
+    pthread_mutexattr_destroy(&attr);
+    h->magic = LT_MAGIC;
+    return lt_table_attach(t, mem, size);
+}
+
+int lt_table_attach(lt_table_t *t, void *mem, size_t size)
+{
+    lt_table_hdr_t *h = mem;
+
+    if (size < sizeof(*h) || h->magic != LT_MAGIC || h->size != size) {
+        return -1;
+    }
+    t->hdr = h;
+    t->entries = (struct lt_entry *)((char *)mem + h->entries_off);
+    return 0;
+}
+
+static int lock(lt_table_t *t)
+{
+    int rv = pthread_mutex_lock(&t->hdr->lock);
+
+    /* Every entry stands alone, so a dead holder leaves at worst one
+     * half-written counter: nothing to rebuild. */
+    if (rv == EOWNERDEAD) {
+        rv = pthread_mutex_consistent(&t->hdr->lock);
+    }
+    return rv;
+}
+
+static uint64_t key_hash(uint64_t seed, const char *key)
+{
+    uint64_t h = 1469598103934665603ULL ^ seed;
+    for (; *key; key++) {
+        h ^= (unsigned char)*key;
+        h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+static int window_over(const struct lt_entry *e, uint32_t window, int64_t now)
+{
+    return now - e->window_start >= (int64_t)window * 1000000;
+}
+
+/* The entry for key (its first LT_KEY_MAX - 1 bytes), or NULL; with create, the first free slot of the
+ * probe run is taken for it, or else the one whose window began first. */
+static struct lt_entry *find(lt_table_t *t, const char *key, int create)
+{
+    uint32_t mask = t->hdr->nentries - 1;
+    uint32_t i = (uint32_t)key_hash(t->hdr->seed, key) & mask;
+    struct lt_entry *victim = NULL;
+    int k;
+
+    for (k = 0; k < LT_PROBE; k++, i = (i + 1) & mask) {
+        struct lt_entry *e = &t->entries[i];
+        if (!e->key[0]) {
+            if (!victim || victim->key[0]) {
+                victim = e;
+            }
+        }
+        else if (strncmp(e->key, key, LT_KEY_MAX - 1) == 0) {
+            return e;
+        }
+        else if (!victim || (victim->key[0]
+                             && e->window_start < victim->window_start)) {
+            victim = e;
+        }
+    }
+    if (!create) {
+        return NULL;
+    }
+    memset(victim, 0, sizeof(*victim));
+    strncpy(victim->key, key, LT_KEY_MAX - 1);
+    return victim;
+}
+
+int lt_check(lt_table_t *t, const char *key, uint32_t max, uint32_t window,
+             int64_t now, lt_verdict_t *out)
+{
+    struct lt_entry *e;
+
+    memset(out, 0, sizeof(*out));
+    if (max == 0) {
+        return 0;
+    }
+    if (lock(t) != 0) {
+        return -1;
+    }
+    e = find(t, key, 0);
+    if (e && !window_over(e, window, now) && e->failures >= max) {
+        out->throttled = 1;
+        out->retry_after = (e->window_start + (int64_t)window * 1000000
+                            - now + 999999) / 1000000;
+        if (out->retry_after < 1) {
+            out->retry_after = 1;
+        }
+        out->first_notice = !e->noticed;
+        e->noticed = 1;
+    }
+    pthread_mutex_unlock(&t->hdr->lock);
+    return 0;
+}
+
+int lt_fail(lt_table_t *t, const char *key, uint32_t window, int64_t now)
+{
+    struct lt_entry *e;
+
+    if (lock(t) != 0) {
+        return -1;
+    }
+    e = find(t, key, 1);
+    if (e->failures == 0 || window_over(e, window, now)) {
+        e->window_start = now;
+        e->failures = 0;
+        e->noticed = 0;
+    }
+    if (e->failures < UINT32_MAX) {
+        e->failures++;
+    }
+    pthread_mutex_unlock(&t->hdr->lock);
+    return 0;
+}
+
+int lt_reset(lt_table_t *t, const char *key)
+{
+    struct lt_entry *e;
+
+    if (lock(t) != 0) {
+        return -1;
+    }
+    e = find(t, key, 0);
+    if (e) {
+        memset(e, 0, sizeof(*e));
+    }
+    pthread_mutex_unlock(&t->hdr->lock);
+    return 0;
+}
