@@ -48,7 +48,7 @@ function record(req, kind) {
     probe: url.searchParams.get('probe'),
     user: req.headers[IDENTITY] ?? null,
     identityHeaders,
-    hasCookie: typeof req.headers.cookie === 'string',
+    cookie: req.headers.cookie ?? null,
   });
 }
 

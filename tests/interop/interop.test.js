@@ -2,6 +2,7 @@
 // Socket.IO v4 interoperability through Apache with mod_session_store and
 // mod_socketio_auth.  Started by ./run, which provides:
 //   SIO_BASE         http://127.0.0.1:PORT of Apache
+//   SIO_SHORT_BASE   the same on a virtual host whose sessions expire after 1 s idle
 //   SIO_BACKEND      http://127.0.0.1:PORT of backend.js (direct, for its records)
 //   SIO_SECRET       the secret that signs (first SessionStoreSecret)
 //   SIO_OLD_SECRET   an older secret that still verifies
@@ -11,6 +12,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const http = require('node:http');
 const { io } = require('socket.io-client');
 const signature = require('cookie-signature');
 
@@ -20,6 +22,7 @@ const env = (name) => {
   return v;
 };
 const BASE = env('SIO_BASE');
+const SHORT_BASE = env('SIO_SHORT_BASE');
 const BACKEND = env('SIO_BACKEND');
 const SECRET = env('SIO_SECRET');
 const OLD_SECRET = env('SIO_OLD_SECRET');
@@ -34,8 +37,8 @@ const MODES = {
 
 // ---- HTTP helpers (plain fetch; no cookie jar) ----
 
-async function login(username, password) {
-  const res = await fetch(`${BASE}/login`, {
+async function login(username, password, base = BASE) {
+  const res = await fetch(`${base}/login`, {
     method: 'POST',
     redirect: 'manual',
     headers: {
@@ -58,8 +61,8 @@ async function login(username, password) {
   return { status: res.status, body, setCookies, cookie, value };
 }
 
-async function loginOk(username, password) {
-  const r = await login(username, password);
+async function loginOk(username, password, base = BASE) {
+  const r = await login(username, password, base);
   assert.equal(r.status, 200, `login of ${username}: ${r.body}`);
   assert.ok(r.cookie, `login of ${username} set no ${COOKIE} cookie`);
   return r;
@@ -88,8 +91,8 @@ async function backendRecords(probe) {
 
 // One Engine.IO polling handshake by plain HTTP: the refusal's reason is
 // in its body, which socket.io-client does not keep.
-async function handshake({ cookie, query = '', extraHeaders = {} }) {
-  const res = await fetch(`${BASE}/socket.io/?EIO=4&transport=polling${query}`, {
+async function handshake({ cookie, query = '', extraHeaders = {}, base = BASE }) {
+  const res = await fetch(`${base}/socket.io/?EIO=4&transport=polling${query}`, {
     headers: cookie ? { ...extraHeaders, Cookie: cookie } : extraHeaders,
   });
   const text = await res.text();
@@ -107,12 +110,12 @@ test.afterEach(() => {
 // Connect through Apache.  Resolves { socket, whoami } once the backend has
 // said who we are, or { error } on connect_error.  The probe rides in the
 // query of every request, so the backend's records can be matched to it.
-function connect({ cookie, transports, extraHeaders = {}, query = {} }) {
+function connect({ cookie, transports, extraHeaders = {}, query = {}, path = '/socket.io/', base = BASE }) {
   const probe = crypto.randomUUID();
   const headers = { ...extraHeaders };
   if (cookie) headers.Cookie = cookie;
-  const socket = io(BASE, {
-    path: '/socket.io/',
+  const socket = io(base, {
+    path,
     transports,
     extraHeaders: headers,
     query: { ...query, probe },
@@ -291,6 +294,31 @@ test('unauthenticated clients get connect_error and never reach the backend', as
   }
 });
 
+// node:http, not fetch: fetch always sends its own Sec-Fetch-Mode: cors.
+function rawGet(url, headers) {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, location: res.headers.location }));
+    }).on('error', reject);
+  });
+}
+
+test('SocketIOAuthLoginURL sends only a navigating browser to the login page', async () => {
+  const url = `${BASE}/socket.io/?EIO=4&transport=polling`;
+  assert.deepEqual(await rawGet(url, { 'Sec-Fetch-Mode': 'navigate', Accept: 'text/html' }),
+    { status: 302, location: '/login.html' });
+  assert.deepEqual(await rawGet(url, { Accept: 'text/html,application/xhtml+xml' }),
+    { status: 302, location: '/login.html' });
+  // What the refused socket.io clients above look like.
+  assert.equal((await rawGet(url, { Accept: '*/*' })).status, 401);
+  assert.equal((await rawGet(url, { 'Sec-Fetch-Mode': 'cors', Accept: 'text/html' })).status, 401);
+  assert.equal((await rawGet(url.replace('polling', 'websocket'), {
+    Accept: 'text/html', Connection: 'Upgrade', Upgrade: 'websocket',
+    'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': crypto.randomBytes(16).toString('base64'),
+  })).status, 401);
+});
+
 test('a spoofed X-Socketio-User next to a valid alice cookie: the backend sees alice', async (t) => {
   const { cookie } = await loginOk('alice', 'wonderland');
   const spoof = { 'X-Socketio-User': 'mallory', 'x_socketio_user': 'mallory', 'X-SOCKETIO-USER': 'mallory' };
@@ -302,6 +330,49 @@ test('a spoofed X-Socketio-User next to a valid alice cookie: the backend sees a
       assertIdentity(seen, 'alice');
       for (const a of seen.attempts) {
         assert.deepEqual(a.identityHeaders.map(([, v]) => v), ['alice']);
+      }
+    });
+  }
+});
+
+test('cookie headers as browsers and express send them are read like express does', async (t) => {
+  const { value } = await loginOk('alice', 'wonderland');
+  const id = unsignCookie(value, [SECRET]);
+  const bad = signCookie(id, 'not the secret');
+  const accepted = [
+    ['among other cookies', `theme=dark; ${COOKIE}=${value}; lang=en`],
+    ['quoted', `${COOKIE}="${value}"`],
+    ['not percent-encoded', `${COOKIE}=${decodeURIComponent(value)}`],
+    ['the first of two, the second bad', `${COOKIE}=${value}; ${COOKIE}=${bad}`],
+  ];
+  for (const [name, cookie] of accepted) {
+    await t.test(`accepted: ${name}`, async () => {
+      const c = await connectOk({ cookie, transports: ['websocket'] });
+      assert.deepEqual(c.whoami, { user: 'alice' });
+    });
+  }
+  await t.test('refused: the second of two, the first bad', async () => {
+    const cookie = `${COOKIE}=${bad}; ${COOKIE}=${value}`;
+    const h = await handshake({ cookie });
+    assert.equal(h.status, 401);
+    assert.deepEqual(JSON.parse(h.text), { message: 'Bad signature' });
+    await assertRefused(await connect({ cookie, transports: ['websocket'] }), 'websocket only');
+  });
+});
+
+test('SocketIOAuthStripCookie On: the backend gets the user but not the session cookie', async (t) => {
+  const { value } = await loginOk('bob', 'builder');
+  for (const [mode, transports] of Object.entries(MODES)) {
+    await t.test(mode, async () => {
+      const c = await connectOk({
+        cookie: `theme=dark; ${COOKIE}=${value}; lang=en`, transports, path: '/stripped/socket.io/',
+      });
+      assert.deepEqual(c.whoami, { user: 'bob' });
+      const seen = await backendRecords(c.probe);
+      assertIdentity(seen, 'bob');
+      for (const a of seen.attempts) {
+        const names = (a.cookie ?? '').split(';').map((c) => c.trim().split('=')[0]);
+        assert.deepEqual(names, ['theme', 'lang'], `the backend got Cookie: ${a.cookie}`);
       }
     });
   }
@@ -347,19 +418,43 @@ test('after logout a new connection with the old cookie is refused', async (t) =
   }
 });
 
+test('an idle session expires: a new connection with its cookie is refused', async (t) => {
+  const { cookie } = await loginOk('alice', 'wonderland', SHORT_BASE);
+  const c = await connectOk({ cookie, transports: ['websocket'], base: SHORT_BASE });
+  assert.deepEqual(c.whoami, { user: 'alice' });
+  c.socket.disconnect();
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const h = await handshake({ cookie, base: SHORT_BASE });
+  assert.equal(h.status, 401);
+  assert.deepEqual(JSON.parse(h.text), { message: 'Session expired' });
+  for (const [mode, transports] of Object.entries(MODES)) {
+    await t.test(mode, async () => {
+      await assertRefused(await connect({ cookie, transports, base: SHORT_BASE }), mode);
+    });
+  }
+});
+
 test('the access log names the user of accepted and the reason of refused requests', () => {
   // Format: %h %u %t "%r" %>s %b "%{SOCKETIO_AUTH_ERROR}n"
+  const REASONS = ['No session cookie', 'Malformed session cookie', 'Bad signature', 'No session found', 'Session expired'];
   const lines = fs.readFileSync(ACCESS_LOG, 'utf8').split('\n').filter((l) => l.includes(' /socket.io/'));
-  const parsed = lines.map((l) => /^\S+ (\S+) \[[^\]]+\] "[^"]*" (\d{3}) \S+ "([^"]*)"$/.exec(l));
-  assert.ok(parsed.length > 0 && parsed.every(Boolean), 'unparsable access log lines');
-  const ok = parsed.filter((m) => m[2] !== '401');
-  const refused = parsed.filter((m) => m[2] === '401');
-  assert.ok(ok.some((m) => m[1] === 'alice') && ok.some((m) => m[1] === 'bob'));
-  assert.ok(ok.every((m) => m[1] === 'alice' || m[1] === 'bob'), 'an accepted request without a user');
-  assert.ok(ok.every((m) => m[3] === '-'), 'an accepted request with a refusal reason');
-  const reasons = new Set(refused.map((m) => m[3]));
-  for (const reason of ['No session cookie', 'Malformed session cookie', 'Bad signature', 'No session found']) {
-    assert.ok(reasons.has(reason), `no refused request logged with "${reason}" (have ${[...reasons]})`);
+  assert.ok(lines.length > 0, 'no /socket.io/ requests in the access log');
+  const users = new Set();
+  const reasons = new Set();
+  for (const line of lines) {
+    const m = /^\S+ (\S+) \[[^\]]+\] "[^"]*" (\d{3}) \S+ "([^"]*)"$/.exec(line);
+    assert.ok(m, `unparsable: ${line}`);
+    const [, user, status, reason] = m;
+    if (status === '401' || status === '302') {
+      assert.equal(user, '-', line);
+      assert.ok(REASONS.includes(reason), line);
+      reasons.add(reason);
+    } else {
+      assert.ok(user === 'alice' || user === 'bob', line);
+      assert.equal(reason, '-', line);
+      users.add(user);
+    }
   }
-  assert.ok(refused.every((m) => m[1] === '-'), 'a refused request with a user');
+  assert.deepEqual([...users].sort(), ['alice', 'bob']);
+  assert.deepEqual([...reasons].sort(), [...REASONS].sort());
 });
