@@ -112,6 +112,8 @@ typedef struct {
     apr_uint32_t throttle_addr;        /* failures per client address */
     apr_uint32_t throttle_window;      /* seconds */
     int throttle_set;
+    int check_origin;
+    int check_origin_set;
 } store_dir_conf;
 
 static void *create_server_conf(apr_pool_t *p, server_rec *s)
@@ -169,6 +171,7 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     conf->throttle_user = DEFAULT_THROTTLE_USER;
     conf->throttle_addr = DEFAULT_THROTTLE_ADDR;
     conf->throttle_window = DEFAULT_THROTTLE_WINDOW;
+    conf->check_origin = 1;
     return conf;
 }
 
@@ -215,6 +218,9 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
         conf->throttle_window = base->throttle_window;
     }
     conf->throttle_set = add->throttle_set || base->throttle_set;
+    conf->check_origin = add->check_origin_set ? add->check_origin
+                                               : base->check_origin;
+    conf->check_origin_set = add->check_origin_set || base->check_origin_set;
     return conf;
 }
 
@@ -538,6 +544,15 @@ static const char *set_login_throttle(cmd_parms *cmd, void *config,
     return NULL;
 }
 
+static const char *set_check_origin(cmd_parms *cmd, void *config, int flag)
+{
+    store_dir_conf *conf = config;
+    (void)cmd;
+    conf->check_origin = flag;
+    conf->check_origin_set = 1;
+    return NULL;
+}
+
 static const char *add_login_provider(cmd_parms *cmd, void *config,
                                       const char *arg)
 {
@@ -681,6 +696,9 @@ static const command_rec store_cmds[] = {
     AP_INIT_TAKE_ARGV("SessionStoreLoginThrottle", set_login_throttle, NULL,
         OR_AUTHCFG, "Failed logins allowed per user name and per client "
         "address within a window of seconds (default 10 30 300), or Off"),
+    AP_INIT_FLAG("SessionStoreLoginCheckOrigin", set_check_origin, NULL,
+        OR_AUTHCFG, "Refuse a login whose Origin header names another site "
+        "(default On)"),
     AP_INIT_ITERATE("SessionStoreLoginProvider", add_login_provider, NULL,
         OR_AUTHCFG, "authn providers that check the login's password, in "
         "order (default file)"),
@@ -1096,6 +1114,47 @@ static authn_status check_password(request_rec *r, store_dir_conf *dconf,
     return st;
 }
 
+/* The host[:port] of an Origin or Host value, without the scheme's
+ * default port, lower case. */
+static const char *authority(apr_pool_t *p, const char *scheme,
+                             const char *hostport)
+{
+    char *a = apr_pstrdup(p, hostport);
+    apr_size_t n = strlen(a);
+
+    ap_str_tolower(a);
+    if (!strcmp(scheme, "http") && n > 3 && !strcmp(a + n - 3, ":80")) {
+        a[n - 3] = '\0';
+    }
+    else if (!strcmp(scheme, "https") && n > 4
+             && !strcmp(a + n - 4, ":443")) {
+        a[n - 4] = '\0';
+    }
+    return a;
+}
+
+/* A browser names the page that posted the form in Origin.  A login
+ * posted from another site is login CSRF: the victim would be signed in
+ * as the attacker.  No Origin (older clients, scripts) is let through. */
+static int cross_site_login(request_rec *r)
+{
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *host = apr_table_get(r->headers_in, "Host");
+    const char *sep;
+    char *scheme;
+
+    if (!origin) {
+        return 0;
+    }
+    if (!host || !(sep = ap_strstr_c(origin, "://"))) {
+        return 1;   /* "null" and anything unparsable */
+    }
+    scheme = apr_pstrmemdup(r->pool, origin, (apr_size_t)(sep - origin));
+    ap_str_tolower(scheme);
+    return strcmp(authority(r->pool, scheme, sep + 3),
+                  authority(r->pool, ap_http_scheme(r), host)) != 0;
+}
+
 /* Throttle keys: the user name, and the client address (for IPv6 its /64,
  * since one client usually holds a whole /64). */
 static void throttle_keys(request_rec *r, const char *user,
@@ -1210,6 +1269,16 @@ static int login_handler(request_rec *r)
     r->allowed |= (AP_METHOD_BIT << M_POST);
     if (r->method_number != M_POST) {
         return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (dconf->check_origin && cross_site_login(r)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "session store: login "
+                      "posted from another site refused (Origin %s, Host "
+                      "%s; SessionStoreLoginCheckOrigin)",
+                      ap_escape_logitem(r->pool,
+                          apr_table_get(r->headers_in, "Origin")),
+                      ap_escape_logitem(r->pool,
+                          apr_table_get(r->headers_in, "Host")));
+        return send_message(r, HTTP_FORBIDDEN, "Cross-site login refused");
     }
     ctype = apr_table_get(r->headers_in, "Content-Type");
     if (!ctype || strncasecmp(ctype, "application/x-www-form-urlencoded",
