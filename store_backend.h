@@ -29,6 +29,8 @@ struct store_backend {
     long (*destroy_user)(store_backend_t *be, const char *user);
     void (*note_login_failure)(store_backend_t *be);
     int (*stats)(store_backend_t *be, st_stats_t *out);
+    /* Walk the store and check its invariants: 0, or -1 with a reason. */
+    int (*check)(store_backend_t *be, char *err, apr_size_t errlen);
     /* Periodic work, called about once a second in the parent process
      * (the monitor hook); may be NULL. */
     void (*maintain)(store_backend_t *be, apr_time_t now);

@@ -250,6 +250,12 @@ static int shm_stats(store_backend_t *be, st_stats_t *out)
     return st_stats(&ctx->table, out);
 }
 
+static int shm_check(store_backend_t *be, char *err, apr_size_t errlen)
+{
+    shm_ctx_t *ctx = be->ctx;
+    return st_check(&ctx->table, err, errlen);
+}
+
 store_backend_t *store_shm_backend(apr_pool_t *p, apr_uint32_t capacity,
                                    const char *persist_file,
                                    apr_uint32_t persist_interval)
@@ -268,6 +274,7 @@ store_backend_t *store_shm_backend(apr_pool_t *p, apr_uint32_t capacity,
     be->destroy_user = shm_destroy_user;
     be->note_login_failure = shm_note_login_failure;
     be->stats = shm_stats;
+    be->check = shm_check;
     be->maintain = shm_maintain;
     be->ctx = ctx;
     return be;
