@@ -20,6 +20,10 @@
 # CHAT_BACKEND_PORT, CHAT_URL, CHAT_ALICE_PASSWORD, CHAT_BOB_PASSWORD.
 # After chat_stack_start_backend: CHAT_BACKEND_PID.
 
+# shellcheck shell=bash
+# The CHAT_* variables are for the scripts that source this file.
+# shellcheck disable=SC2034
+
 CHAT_DIR="$SIO_ROOT/examples/chat"
 CHAT_BACKEND_PID=
 CHAT_HTTPD_STARTED=
@@ -48,8 +52,9 @@ chat_stack_prepare() {
 
     command -v node >/dev/null || sio_die "node is not installed (Debian: apt-get install nodejs npm)"
     command -v htpasswd >/dev/null || sio_die "htpasswd is not installed (Debian: apt-get install apache2-utils)"
-    [ -n "${SIO_HTTPD_BIN:-}" ] && [ -x "$SIO_HTTPD_BIN" ] ||
+    if [ -z "${SIO_HTTPD_BIN:-}" ] || [ ! -x "$SIO_HTTPD_BIN" ]; then
         sio_die "no httpd found through apxs (Debian: apt-get install apache2 apache2-dev)"
+    fi
     [ -f "$template" ] || sio_die "missing $template"
 
     # A stack still running from this directory would lose its files.
@@ -72,8 +77,8 @@ chat_stack_prepare() {
     CHAT_ALICE_PASSWORD=${ALICE_PASSWORD:-$(chat_random_token 12)}
     CHAT_BOB_PASSWORD=${BOB_PASSWORD:-$(chat_random_token 12)}
 
-    # Copied so that the checkout itself never needs to be readable by
-    # httpd's children and nothing is written outside the build tree.
+    # A copy, made readable by httpd's children whatever the umask of the
+    # checkout was, without touching the modes of the sources.
     cp -R "$CHAT_DIR/public" "$CHAT_RUN_DIR/htdocs"
     chmod -R a+rX "$CHAT_RUN_DIR/htdocs"
 
