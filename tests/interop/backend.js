@@ -66,7 +66,16 @@ function control(req, res) {
 }
 
 const server = http.createServer(control);
-const io = new Server(server, { path: '/socket.io/', serveClient: false });
+// A short ping interval ends any long poll within a second.  A polling
+// client whose next request Apache refuses (after logout) closes on its
+// side while its last poll is still parked here; with the default 25 s
+// that poll would keep the test process alive for as long.
+const io = new Server(server, {
+  path: '/socket.io/',
+  serveClient: false,
+  pingInterval: 1000,
+  pingTimeout: 2000,
+});
 
 // Engine.IO replaced the 'request' listeners and added an 'upgrade' one
 // while attaching; prepending puts the recorder in front of both.

@@ -418,6 +418,24 @@ test('after logout a new connection with the old cookie is refused', async (t) =
   }
 });
 
+test('after logout an open polling-only socket is cut off at its next request', async () => {
+  // Every polling request is authenticated on its own, so logout reaches a
+  // polling socket at once; an open WebSocket tunnel is not re-checked yet
+  // (DESIGN.md, "Logout closes live sockets").
+  const { cookie } = await loginOk('alice', 'wonderland');
+  const c = await connectOk({ cookie, transports: ['polling'] });
+  assert.deepEqual(await emitWithAck(c.socket, 'echo', 1), { user: 'alice', transport: 'polling', payload: 1 });
+  const res = await fetch(`${BASE}/logout`, { headers: { Cookie: cookie, Accept: 'application/json' } });
+  assert.equal(res.status, 200);
+  await res.arrayBuffer();
+  const gone = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('still connected')), CONNECT_TIMEOUT_MS);
+    c.socket.once('disconnect', (reason) => { clearTimeout(timer); resolve(reason); });
+  });
+  c.socket.emit('echo', 2);  // a POST, refused
+  assert.equal(await gone, 'transport error');
+});
+
 test('an idle session expires: a new connection with its cookie is refused', async (t) => {
   const { cookie } = await loginOk('alice', 'wonderland', SHORT_BASE);
   const c = await connectOk({ cookie, transports: ['websocket'], base: SHORT_BASE });
