@@ -162,6 +162,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(tight);
     }
     free(out);
-    free(h);
+    fz_free(h);
     return 0;
 }

@@ -174,6 +174,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(fields[k].value);
         free(rf[k].value);
     }
-    free(body);
+    fz_free(body);
     return 0;
 }

@@ -158,6 +158,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     free(out);
     free(ref);
-    free(src);
+    fz_free(src);
     return 0;
 }

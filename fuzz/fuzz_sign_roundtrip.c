@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(sc_sign(&keys[signer], idb, len, signed_val, want_len + 1)
                     == (size_t)-1, "signed an id of %zu bytes", len);
         free(signed_val);
-        free(idb);
+        fz_free(idb);
         return 0;
     }
 
@@ -149,6 +149,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(got_id);
     free(wire);
     free(signed_val);
-    free(idb);
+    fz_free(idb);
     return 0;
 }

@@ -47,6 +47,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (after != h) {
         free(after);
     }
-    free(h);
+    fz_free(h);
     return 0;
 }

@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(no_index || key_index == ref_index,
                     "matched key %d, reference %d", key_index, ref_index);
     }
-    free(val);
+    fz_free(val);
     free(id);
     return 0;
 }
