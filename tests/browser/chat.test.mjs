@@ -42,14 +42,20 @@ async function newPage(browser) {
   return { context, page };
 }
 
-async function login(page, user, password) {
+// Submits the login form and waits until the browser has followed the
+// login handler's 303 to `expected` (path and query).
+async function login(page, user, password, expected) {
   await page.goto(`${CHAT_URL}/login.html`);
   await page.fill('#username', user);
   await page.fill('#password', password);
-  await Promise.all([
-    page.waitForURL((url) => url.pathname === '/chat.html' || url.pathname === '/login.html'),
+  const [post] = await Promise.all([
+    page.waitForResponse((res) => res.request().method() === 'POST'
+      && new URL(res.url()).pathname === '/login'),
     page.click('#login-form button[type=submit]'),
   ]);
+  assert.equal(post.status(), 303, `POST /login as ${user}`);
+  assert.equal(post.headers().location, expected, `POST /login as ${user} redirects`);
+  await page.waitForURL((url) => `${url.pathname}${url.search}` === expected);
 }
 
 async function sessionCookie(context) {
@@ -132,14 +138,14 @@ describe('chat demo in headless Chromium', () => {
   it('sends a wrong password back to login.html?error=1 with the error shown', async () => {
     const { context, page } = await newPage(browser);
     try {
-      await login(page, 'alice', `${PASSWORDS.alice}-wrong`);
+      await login(page, 'alice', `${PASSWORDS.alice}-wrong`, '/login.html?error=1');
       const url = new URL(page.url());
       assert.equal(`${url.pathname}${url.search}`, '/login.html?error=1');
       assert.ok(await page.locator('#login-error').isVisible(), 'the error message is visible');
       assert.match(await page.locator('#login-error').innerText(), /Invalid user name or password/);
       assert.equal(await sessionCookie(context), undefined, 'no session cookie after a failed login');
 
-      await login(page, 'mallory', 'whatever');
+      await login(page, 'mallory', 'whatever', '/login.html?error=1');
       assert.equal(new URL(page.url()).search, '?error=1', 'an unknown user fails the same way');
     } finally {
       await context.close();
@@ -151,7 +157,7 @@ describe('chat demo in headless Chromium', () => {
     bob = await newPage(browser);
     alice.page.on('websocket', (ws) => aliceSockets.push(ws.url()));
 
-    await login(alice.page, 'alice', PASSWORDS.alice);
+    await login(alice.page, 'alice', PASSWORDS.alice, '/chat.html');
     assert.equal(new URL(alice.page.url()).pathname, '/chat.html');
     aliceCookie = await sessionCookie(alice.context);
     assert.ok(aliceCookie, 'alice has a session cookie');
@@ -161,7 +167,7 @@ describe('chat demo in headless Chromium', () => {
     assert.equal(aliceCookie.path, '/');
     await waitForText(alice.page, '#num-users', /^1 user online$/);
 
-    await login(bob.page, 'bob', PASSWORDS.bob);
+    await login(bob.page, 'bob', PASSWORDS.bob, '/chat.html');
     assert.equal(new URL(bob.page.url()).pathname, '/chat.html');
     const bobCookie = await sessionCookie(bob.context);
     assert.notEqual(bobCookie.value, aliceCookie.value, 'two sessions, two cookies');
