@@ -146,6 +146,8 @@ for my $type ('application/json', 'text/plain', 'multipart/form-data; boundary=x
     is $post->{status}, 200, 'POST logout without a session: 200';
     my $put = http(method => 'PUT', path => '/logout', body => 'x');
     is $put->{status}, 405, 'PUT logout: 405';
+    my %allow = map { $_ => 1 } split /,\s*/, header_value($put, 'Allow') // '';
+    ok $allow{GET} && $allow{POST}, 'PUT logout: Allow names GET and POST';
 
     my $cookie2 = login_cookie('alice', 'wonderland');
     my $redir = http(path => '/logout-to-page', headers => [['Cookie', $cookie2]]);
@@ -234,6 +236,7 @@ for my $type ('application/json', 'text/plain', 'multipart/form-data; boundary=x
     like $html->{body}, qr{<th>sessions</th><td>\d+</td>}, 'status as HTML: sessions';
     my $post = http(method => 'POST', path => '/session-status', body => '');
     is $post->{status}, 405, 'POST on status: 405';
+    like header_value($post, 'Allow') // '', qr/\bGET\b/, 'POST on status: Allow names GET';
 }
 
 ok server_alive(), 'the server is alive and no child died';
