@@ -1266,7 +1266,8 @@ static int login_handler(request_rec *r)
     sf_status_t fst;
     int rv;
 
-    r->allowed |= (AP_METHOD_BIT << M_POST);
+    /* httpd builds Allow from allowed_methods, not from r->allowed. */
+    ap_allow_standard_methods(r, REPLACE_ALLOW, M_POST, -1);
     if (r->method_number != M_POST) {
         return HTTP_METHOD_NOT_ALLOWED;
     }
@@ -1347,8 +1348,14 @@ static int login_handler(request_rec *r)
                                                  : "password mismatch");
         if (conf->throttle) {
             apr_time_t now = apr_time_now();
-            lt_fail(conf->throttle, ukey, dconf->throttle_window, now);
-            lt_fail(conf->throttle, akey, dconf->throttle_window, now);
+            /* Only where throttling is on, so that a login location with
+             * it off cannot lock users out of one with it on. */
+            if (dconf->throttle_user) {
+                lt_fail(conf->throttle, ukey, dconf->throttle_window, now);
+            }
+            if (dconf->throttle_addr) {
+                lt_fail(conf->throttle, akey, dconf->throttle_window, now);
+            }
         }
         return login_failed(r, dconf, conf, HTTP_UNAUTHORIZED,
                             "Invalid user name or password");
@@ -1401,7 +1408,7 @@ static int logout_handler(request_rec *r)
     session_store_session_t *session;
     int rv;
 
-    r->allowed |= (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+    ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, M_POST, -1);
     if (r->method_number != M_GET && r->method_number != M_POST) {
         return HTTP_METHOD_NOT_ALLOWED;
     }
@@ -1428,7 +1435,7 @@ static int status_handler(request_rec *r)
     st_stats_t st;
     const char *accept = apr_table_get(r->headers_in, "Accept");
 
-    r->allowed |= (AP_METHOD_BIT << M_GET);
+    ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
     }

@@ -338,6 +338,23 @@ static int auth_check_authn(request_rec *r)
     return OK;
 }
 
+/* Called by httpd when authorization refuses a request of our scope (a
+ * Require that the user does not meet).  Without it httpd logs that
+ * AuthType SocketIO has no module. */
+static int auth_note_failure(request_rec *r, const char *auth_type)
+{
+    if (strcasecmp(auth_type, AUTH_TYPE) != 0) {
+        return DECLINED;
+    }
+    if (r->user && !apr_table_get(r->notes, NOTE_ERROR)) {
+        apr_table_setn(r->notes, NOTE_ERROR, "Not authorized");
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "socketio_auth: user %s "
+                      "is not authorized for %s (Require)", r->user,
+                      ap_escape_logitem(r->pool, r->uri));
+    }
+    return OK;
+}
+
 static void auth_optional_fn_retrieve(void)
 {
     store_lookup = APR_RETRIEVE_OPTIONAL_FN(session_store_lookup);
@@ -370,6 +387,7 @@ static void register_hooks(apr_pool_t *p)
                                  APR_HOOK_MIDDLE);
     ap_hook_check_config(auth_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(auth_header_parser, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_note_auth_failure(auth_note_failure, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_authn(auth_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
 }
