@@ -2,6 +2,7 @@
  * login_throttle.c: failed-login counters in shared memory.
  */
 #include "login_throttle.h"
+#include "robust_mutex.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -49,7 +50,6 @@ int lt_table_init(lt_table_t *t, void *mem, size_t size, uint32_t entries,
                   uint64_t seed)
 {
     lt_table_hdr_t *h = mem;
-    pthread_mutexattr_t attr;
     int rv;
 
     if (size < lt_table_size(entries)) {
@@ -60,16 +60,9 @@ int lt_table_init(lt_table_t *t, void *mem, size_t size, uint32_t entries,
     h->size = size;
     h->seed = seed;
     h->entries_off = hdr_size();
-    if ((rv = pthread_mutexattr_init(&attr)) != 0) {
+    if ((rv = robust_mutex_init(&h->lock)) != 0) {
         return rv;
     }
-    if ((rv = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED)) != 0
-        || (rv = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)) != 0
-        || (rv = pthread_mutex_init(&h->lock, &attr)) != 0) {
-        pthread_mutexattr_destroy(&attr);
-        return rv;
-    }
-    pthread_mutexattr_destroy(&attr);
     h->magic = LT_MAGIC;
     return lt_table_attach(t, mem, size);
 }
@@ -88,14 +81,9 @@ int lt_table_attach(lt_table_t *t, void *mem, size_t size)
 
 static int lock(lt_table_t *t)
 {
-    int rv = pthread_mutex_lock(&t->hdr->lock);
-
     /* Every entry stands alone, so a dead holder leaves at worst one
-     * half-written counter: nothing to rebuild. */
-    if (rv == EOWNERDEAD) {
-        rv = pthread_mutex_consistent(&t->hdr->lock);
-    }
-    return rv;
+     * half-written counter: nothing to repair. */
+    return robust_mutex_lock(&t->hdr->lock, NULL, NULL);
 }
 
 static uint64_t key_hash(uint64_t seed, const char *key)

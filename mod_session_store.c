@@ -423,28 +423,26 @@ static const char *parse_uint(cmd_parms *cmd, const char *arg,
     return NULL;
 }
 
-static const char *set_idle_timeout(cmd_parms *cmd, void *dummy,
-                                    const char *arg)
+/* SessionStoreIdleTimeout and SessionStoreMaxAge. */
+static const char *set_lifetime(cmd_parms *cmd, void *dummy, const char *arg)
 {
     store_server_conf *conf = server_conf(cmd->server);
+    int idle = !strcmp(cmd->cmd->name, "SessionStoreIdleTimeout");
     apr_uint64_t v;
     const char *err = parse_uint(cmd, arg, 0, 10u * 365 * 86400, &v);
-    (void)dummy;
-    if (err) return err;
-    conf->idle_timeout = (apr_uint32_t)v;
-    conf->idle_timeout_set = 1;
-    return NULL;
-}
 
-static const char *set_max_age(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    store_server_conf *conf = server_conf(cmd->server);
-    apr_uint64_t v;
-    const char *err = parse_uint(cmd, arg, 0, 10u * 365 * 86400, &v);
     (void)dummy;
-    if (err) return err;
-    conf->max_age = (apr_uint32_t)v;
-    conf->max_age_set = 1;
+    if (err) {
+        return err;
+    }
+    if (idle) {
+        conf->idle_timeout = (apr_uint32_t)v;
+        conf->idle_timeout_set = 1;
+    }
+    else {
+        conf->max_age = (apr_uint32_t)v;
+        conf->max_age_set = 1;
+    }
     return NULL;
 }
 
@@ -682,10 +680,10 @@ static const command_rec store_cmds[] = {
         "How many sessions the store holds (global, default 10000)"),
     AP_INIT_TAKE1("SessionStoreWhenFull", set_when_full, NULL, RSRC_CONF,
         "evict (default) or refuse a login when the store is full"),
-    AP_INIT_TAKE1("SessionStoreIdleTimeout", set_idle_timeout, NULL,
+    AP_INIT_TAKE1("SessionStoreIdleTimeout", set_lifetime, NULL,
         RSRC_CONF, "Seconds a session lives unused (default 1800, 0: no "
         "limit)"),
-    AP_INIT_TAKE1("SessionStoreMaxAge", set_max_age, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("SessionStoreMaxAge", set_lifetime, NULL, RSRC_CONF,
         "Seconds a session lives at most (default 86400, 0: no limit)"),
     AP_INIT_TAKE1("SessionStorePersistFile", set_persist_file, NULL,
         RSRC_CONF, "File the sessions are saved to and loaded from, so "

@@ -187,15 +187,7 @@ out:
 
 static int record_ok(const st_session_t *s)
 {
-    int k;
-    for (k = 0; k < ST_ID_LEN; k++) {
-        char c = s->id[k];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
-            return 0;
-        }
-    }
-    return s->id[ST_ID_LEN] == '\0'
+    return st_id_valid(s->id)
            && memchr(s->user, '\0', sizeof(s->user)) != NULL && s->user[0]
            && memchr(s->remote, '\0', sizeof(s->remote)) != NULL;
 }

@@ -6,6 +6,7 @@
  * Every link is a slot number; ST_NIL ends a list.
  */
 #include "session_table.h"
+#include "robust_mutex.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -98,7 +99,6 @@ int st_table_init(st_table_t *t, void *mem, size_t size, uint32_t capacity,
                   uint64_t seed)
 {
     st_table_hdr_t *h = mem;
-    pthread_mutexattr_t attr;
     uint32_t i;
     int rv;
 
@@ -114,17 +114,9 @@ int st_table_init(st_table_t *t, void *mem, size_t size, uint32_t capacity,
     h->slots_off = h->buckets_off
                  + align_up((size_t)h->nbuckets * sizeof(uint32_t));
 
-    if ((rv = pthread_mutexattr_init(&attr)) != 0) {
+    if ((rv = robust_mutex_init(&h->lock)) != 0) {
         return rv;
     }
-    if ((rv = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED)) != 0
-        || (rv = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)) != 0
-        || (rv = pthread_mutex_init(&h->lock, &attr)) != 0) {
-        pthread_mutexattr_destroy(&attr);
-        return rv;
-    }
-    pthread_mutexattr_destroy(&attr);
-
     set_pointers(t, mem);
     for (i = 0; i < h->nbuckets; i++) {
         t->buckets[i] = ST_NIL;
@@ -160,6 +152,29 @@ int st_table_attach(st_table_t *t, void *mem, size_t size)
 uint32_t st_table_capacity(const st_table_t *t)
 {
     return t->hdr->capacity;
+}
+
+static int id_char_ok(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+           || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/* ST_ID_LEN base64url characters, not necessarily NUL-terminated. */
+static int id_chars_ok(const char *id)
+{
+    int k;
+    for (k = 0; k < ST_ID_LEN; k++) {
+        if (!id_char_ok(id[k])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int st_id_valid(const char *id)
+{
+    return id_chars_ok(id) && id[ST_ID_LEN] == '\0';
 }
 
 /* ---- links (lock held) ---- */
@@ -296,13 +311,8 @@ static void st_repair(st_table_t *t)
 
     for (i = h->capacity; i-- > 0;) {
         struct st_slot *s = &t->slots[i];
-        int ok = s->state == SLOT_USED;
-        int k;
-        for (k = 0; ok && k < ST_ID_LEN; k++) {
-            char c = s->id[k];
-            ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-                 || (c >= '0' && c <= '9') || c == '-' || c == '_';
-        }
+        int ok = s->state == SLOT_USED && id_chars_ok(s->id);
+
         s->lprev = s->lnext = ST_NIL;
         if (ok && chain_find(t, s->id, id_hash(h->seed, s->id)) != ST_NIL) {
             ok = 0;   /* a duplicate id from a create cut short */
@@ -343,15 +353,14 @@ static void st_repair(st_table_t *t)
     h->stats.repairs++;
 }
 
+static void repair_cb(void *t)
+{
+    st_repair(t);
+}
+
 static int table_lock(st_table_t *t)
 {
-    int rv = pthread_mutex_lock(&t->hdr->lock);
-
-    if (rv == EOWNERDEAD) {
-        st_repair(t);
-        rv = pthread_mutex_consistent(&t->hdr->lock);
-    }
-    return rv;
+    return robust_mutex_lock(&t->hdr->lock, repair_cb, t);
 }
 
 static void table_unlock(st_table_t *t)
@@ -360,19 +369,6 @@ static void table_unlock(st_table_t *t)
 }
 
 /* ---- operations ---- */
-
-static int id_ok(const char *id)
-{
-    int k;
-    for (k = 0; k < ST_ID_LEN; k++) {
-        char c = id[k];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
-            return 0;
-        }
-    }
-    return id[ST_ID_LEN] == '\0';
-}
 
 /* A few expired sessions from the tail on each create keep "used" honest
  * without a sweeper process. */
@@ -389,7 +385,7 @@ st_status_t st_create(st_table_t *t, const st_session_t *in, int64_t now,
     if (info) {
         memset(info, 0, sizeof(*info));
     }
-    if (!id_ok(in->id) || memchr(in->user, '\0', ST_USER_MAX) == NULL
+    if (!st_id_valid(in->id) || memchr(in->user, '\0', ST_USER_MAX) == NULL
         || memchr(in->remote, '\0', ST_ADDR_MAX) == NULL) {
         return ST_INVALID;
     }
@@ -449,7 +445,7 @@ st_status_t st_lookup(st_table_t *t, const char *id, int64_t now, int touch,
     st_table_hdr_t *h = t->hdr;
     uint32_t i, hash;
 
-    if (!id_ok(id)) {
+    if (!st_id_valid(id)) {
         return ST_INVALID;
     }
     hash = id_hash(h->seed, id);
@@ -489,7 +485,7 @@ st_status_t st_destroy(st_table_t *t, const char *id)
 {
     uint32_t i, hash;
 
-    if (!id_ok(id)) {
+    if (!st_id_valid(id)) {
         return ST_INVALID;
     }
     hash = id_hash(t->hdr->seed, id);

@@ -119,6 +119,9 @@ long st_foreach(st_table_t *t, int64_t now,
  * ways, counts, free list.  Returns 0, or -1 with a reason in err. */
 int st_check(st_table_t *t, char *err, size_t errlen);
 
+/* 1 if id is ST_ID_LEN base64url characters and a NUL. */
+int st_id_valid(const char *id);
+
 /* 1 if the record is past its idle timeout or maximum age at now. */
 int st_session_expired(const st_session_t *s, int64_t now);
 
