@@ -239,7 +239,9 @@ static void strip_session_cookie(request_rec *r)
     if (!header || !store_cookie_name) {
         return;
     }
-    size = strlen(header) + 1;
+    /* Pairs are joined again with "; ", which may add a space for each
+     * ';' of the original: twice its length always fits. */
+    size = 2 * strlen(header) + 1;
     rest = apr_palloc(r->pool, size);
     n = sc_cookie_remove(header, store_cookie_name(r), rest, size);
     if (n == 0) {

@@ -176,6 +176,9 @@ static void test_remove(void)
     is_str(out, "a=1", "nothing to remove");
     ok(sc_cookie_remove("a=1; b=2", "x", out, 4) == (size_t)-1,
        "too small an output");
+    is_int(sc_cookie_remove("a=1;b=2;c=3", "x", out, sizeof(out)), 13,
+           "rejoined with '; ', longer than the input");
+    is_str(out, "a=1; b=2; c=3", "so callers size the output for that");
 }
 
 static void test_codecs(void)
