@@ -38,6 +38,10 @@ const io = new Server(server, {
   pingTimeout: Number(process.env.BENCH_PING_TIMEOUT) || 20000,
 });
 let connected = 0;
+// Sockets that arrived with a user and without one: bench/run checks that
+// the edge really handed the user over.
+let withUser = 0;
+let withoutUser = 0;
 
 if (mode === 'edge') {
   io.use((socket, next) => {
@@ -90,10 +94,12 @@ if (mode === 'edge') {
 
 io.on('connection', (socket) => {
   connected++;
+  const user = mode === 'edge' ? socket.data.user : socket.request.user && socket.request.user.name;
+  if (user) withUser++; else withoutUser++;
   socket.on('disconnect', () => { connected--; });
 });
 
-app.get('/stats', (req, res) => res.json({ mode, connected,
+app.get('/stats', (req, res) => res.json({ mode, connected, withUser, withoutUser,
   rss: process.memoryUsage().rss }));
 
 server.listen(port, '127.0.0.1', () => console.log(`listening ${port}`));

@@ -130,7 +130,8 @@ if (hold) {
     target('4', 'WebSockets held at once', 0, `${meta.hold}, 0 failures`, false);
   } else {
     const h = hold.result;
-    const failures = h.failed + h.dropped + (h.target - h.held_at_end);
+    const failures = h.failed + h.dropped + (h.target - h.held_at_end) +
+      Math.abs(h.target - hold.backend.withUser);
     target('4', `failures holding ${h.target} authenticated WebSockets`, failures, '0', failures === 0);
   }
 }
@@ -146,7 +147,7 @@ const ratioCells = (x) => (x ? `${f2(x.of_medians)} | ${f2(x.paired_median)} | $
 const lines = [];
 const add = (s = '') => lines.push(s);
 const runsNote = `${meta.rounds} runs each, alternated; ${meta.seconds} s a run ` +
-  `(wrk: ${meta.wrk_seconds} s), ${meta.concurrency} in flight`;
+  `(refusals ${meta.reject_seconds} s, wrk ${meta.wrk_seconds} s), ${meta.concurrency} in flight`;
 
 if (ws.ours || rej.ours || http.ours) {
   add(`### Handshakes per second (median of ${runsNote})`);
@@ -205,9 +206,12 @@ if (out.hold) {
       `${h.ramp_s.toFixed(1)} s | ${out.hold.httpd_held.processes} | ${mib(out.hold.httpd_held.rss_bytes)} | ` +
       `${mib(out.hold.httpd_held.pss_bytes)} | ${mib(out.hold.httpd_idle.rss_bytes)} | ${f0(out.hold.backend.connected)} |`);
     add();
-    add(`Held ${h.hold_s} s; every socket answered Engine.IO pings through the tunnel. ` +
+    add(`Held ${h.hold_s} s after the ramp, with Engine.IO pings every ${meta.hold_ping_s || 10} s ` +
+      'answered through the tunnels (a socket that misses one is dropped by the backend and counted). ' +
+      `The backend saw ${f0(out.hold.backend.connected)} sockets, ${f0(out.hold.backend.withUser)} with a user. ` +
       `httpd: ${out.hold.mpm.split(';').filter(Boolean).join(', ')}. ` +
-      `Backend RSS ${mib(out.hold.backend.rss)}.`);
+      `Backend RSS ${mib(out.hold.backend.rss)}. httpd per held socket: ` +
+      `${f0((out.hold.httpd_held.rss_bytes - out.hold.httpd_idle.rss_bytes) / h.held_at_end / 1024)} KiB RSS.`);
     if (Object.keys(h.failures).length) add(`Failures: ${JSON.stringify(h.failures)}.`);
   }
   add();
@@ -237,7 +241,8 @@ if (resultsMd) {
     `Written by \`bench/run\` on ${meta.date} (${meta.elapsed_s} s). Method and caveats: [README.md](README.md).`,
     '',
     `- Machine: ${meta.cores} cores (${meta.cpu}), ${(meta.memory_bytes / 2 ** 30).toFixed(0)} GiB, ` +
-      `Linux ${meta.kernel}; load average at the end ${meta.loadavg.map((x) => x.toFixed(2)).join(' ')}`,
+      `Linux ${meta.kernel}; load average (1, 5, 15 min) at the start ${(meta.loadavg_start || []).join(' ')}, ` +
+      `at the end ${meta.loadavg.map((x) => x.toFixed(2)).join(' ')} (above ~0.5 means other work shared the 2 cores)`,
     `- httpd: ${meta.httpd}, MPM ${meta.mpm}; Node ${meta.node}, socket.io ${meta.socketio}, ` +
       `passport.socketio ${meta.passport_socketio}; everything on 127.0.0.1, client included`,
     `- ${runsNote}; ulimit -n ${meta.fd_limit}`,

@@ -274,6 +274,50 @@ static void bench_size(unsigned long n, const sc_key_t *key, struct result *r)
     munmap(mem, size);
 }
 
+/* One dependent load at a random place in a shared mapping of bytes: what
+ * a cache and TLB miss costs on this machine, the floor under a table
+ * lookup that must read one slot of a table that size. */
+static double bench_random_load(size_t bytes)
+{
+    size_t lines = bytes / 64, k;
+    uint32_t *perm = malloc(lines * sizeof(uint32_t));
+    char *buf;
+    uint64_t off;
+    int64_t t0;
+    const int loads = 2000000;
+    int i;
+    double ns;
+
+    buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+               -1, 0);
+    if (!perm || buf == MAP_FAILED) {
+        fail("out of memory");
+    }
+    for (k = 0; k < lines; k++) {
+        perm[k] = (uint32_t)k;
+    }
+    /* Sattolo's shuffle: one cycle through every line. */
+    for (k = lines - 1; k > 0; k--) {
+        size_t j = rng() % k;
+        uint32_t tmp = perm[k];
+        perm[k] = perm[j];
+        perm[j] = tmp;
+    }
+    for (k = 0; k < lines; k++) {
+        *(uint64_t *)(buf + (size_t)perm[k] * 64) =
+            (uint64_t)perm[(k + 1) % lines] * 64;
+    }
+    off = (uint64_t)perm[0] * 64;
+    t0 = now_ns();
+    for (i = 0; i < loads; i++) {
+        off = *(volatile uint64_t *)(buf + off);
+    }
+    ns = (double)(now_ns() - t0) / loads;
+    free(perm);
+    munmap(buf, bytes);
+    return ns;
+}
+
 /* The HMAC alone, for scale: the floor under every lookup. */
 static double bench_hmac(const sc_key_t *key)
 {
@@ -306,7 +350,8 @@ int main(int argc, char **argv)
     int nsizes = 3, k;
     struct result res[8];
     sc_key_t key;
-    double hmac_ns;
+    double hmac_ns, load_ns;
+    size_t load_bytes;
 
     /* Sizes may be given to try others: store_bench 1000 50000 ... */
     if (argc > 1) {
@@ -317,6 +362,8 @@ int main(int argc, char **argv)
     }
     sc_key_init(&key, secret, strlen(secret));
     hmac_ns = bench_hmac(&key);
+    load_bytes = st_table_size((uint32_t)sizes[nsizes - 1]);
+    load_ns = bench_random_load(load_bytes);
     for (k = 0; k < nsizes; k++) {
         if (sizes[k] == 0 || sizes[k] > 50000000) {
             fail("sizes must be between 1 and 50000000");
@@ -328,7 +375,9 @@ int main(int argc, char **argv)
                 res[k].create_ns);
     }
 
-    printf("{\"passes\":%d,\"hmac_ns\":%.1f,\"sizes\":[", PASSES, hmac_ns);
+    printf("{\"passes\":%d,\"hmac_ns\":%.1f,\"random_load_ns\":%.1f,"
+           "\"random_load_bytes\":%zu,\"sizes\":[", PASSES, hmac_ns, load_ns,
+           load_bytes);
     for (k = 0; k < nsizes; k++) {
         printf("%s{\"sessions\":%lu,\"table_bytes\":%zu,"
                "\"bytes_per_session\":%.1f,\"fill_s\":%.3f,"
