@@ -206,8 +206,9 @@ if (out.hold) {
       `${h.ramp_s.toFixed(1)} s | ${out.hold.httpd_held.processes} | ${mib(out.hold.httpd_held.rss_bytes)} | ` +
       `${mib(out.hold.httpd_held.pss_bytes)} | ${mib(out.hold.httpd_idle.rss_bytes)} | ${f0(out.hold.backend.connected)} |`);
     add();
-    add(`Held ${h.hold_s} s after the ramp, with Engine.IO pings every ${meta.hold_ping_s || 10} s ` +
-      'answered through the tunnels (a socket that misses one is dropped by the backend and counted). ' +
+    add(`Held ${h.hold_s} s after the ramp; the backend pings every socket every 10 s and drops ` +
+      'one that does not answer (counted as dropped), so a hold of 10 s or more proves each tunnel ' +
+      'carried traffic both ways. ' +
       `The backend saw ${f0(out.hold.backend.connected)} sockets, ${f0(out.hold.backend.withUser)} with a user. ` +
       `httpd: ${out.hold.mpm.split(';').filter(Boolean).join(', ')}. ` +
       `Backend RSS ${mib(out.hold.backend.rss)}. httpd per held socket: ` +
@@ -251,6 +252,17 @@ if (resultsMd) {
       (missed.length ? ` Not met: ${missed.map((t) => `${t.what} (${Number.isInteger(t.value) ? f0(t.value) : f2(t.value)}${t.unit}, target ${t.goal}${t.unit})`).join('; ')}.` : ''),
     '',
     table,
+    '### Notes',
+    '',
+    `- passport.socketio ${meta.passport_socketio} ran as published, with socket.io ${meta.socketio}, ` +
+      'through `io.use(passportSocketIo.authorize({cookieParser, key: "express.sid", secret, store, passport}))`; ' +
+      'no equivalent had to be written.',
+    '- Every authenticated handshake is limited by the single Node process (Socket.IO\'s own handshake), ' +
+      'so the contenders that leave Node alone differ by a few per cent, less than the spread between ' +
+      'rounds when other work shares the machine. The CPU-per-handshake column and ratio say what each ' +
+      'contender costs independently of that.',
+    '- Profiles of the parts that miss a target, and of httpd and Node under load: ' +
+      '[README.md, "What the profiles show"](README.md#what-the-profiles-show).',
     '',
   ].join('\n');
   fs.writeFileSync(resultsMd, md);
