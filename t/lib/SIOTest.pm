@@ -20,6 +20,7 @@ our @EXPORT = qw(
     backend_requests backend_headers sio_get refused_ok ws_connect ws_send
     ws_recv sign_value wire_value cookie_header random_sid status_json
     decode_json error_log access_log_line wait_until server_alive
+    read_file count_lines
     fold_name test_var SECRET_OLD SECRET_NEW COOKIE_NAME
 );
 
@@ -49,20 +50,22 @@ sub decode_json {
 
 # http(method => 'GET', path => '/', host => 'name', headers => [[k, v]...],
 #      body => '...', raw => 'bytes to send as they are', timeout => s,
-#      keep => 1 (return the socket after the head, for a 101))
+#      keep => 1 (return the socket after the head, for a 101),
+#      port => N (another server than the suite's, see SIOTest::Server))
 # Returns {status, reason, headers => [[k, v]...], body, head, sock}.
 # status is 0 when the server answered nothing at all.
 sub http {
     my %a = @_;
+    my $port = $a{port} || port();
     my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                     PeerPort => $a{port} || port(),
+                                     PeerPort => $port,
                                      Timeout => 5)
         or return { status => 0, error => "connect: $!", headers => [] };
     binmode $sock;
     my $req = $a{raw};
     unless (defined $req) {
         my $method = $a{method} || 'GET';
-        my $host = $a{host} || '127.0.0.1:' . port();
+        my $host = $a{host} || "127.0.0.1:$port";
         $req = "$method $a{path} HTTP/1.1\r\nHost: $host\r\n";
         for my $h (@{ $a{headers} || [] }) {
             $req .= "$h->[0]: $h->[1]\r\n";
@@ -143,9 +146,9 @@ sub form_body {
     return join '&', @out;
 }
 
-# POST the login form; returns the response.  %a: path, host, accept,
-# cookie (a Cookie header), extra => [[k, v]...], fields => [k, v, ...]
-# (instead of username/password).
+# POST the login form; returns the response.  %a: path, host, port,
+# accept, cookie (a Cookie header), extra => [[k, v]...], fields =>
+# [k, v, ...] (instead of username/password), timeout.
 sub login {
     my ($user, $pass, %a) = @_;
     my @fields = $a{fields} ? @{ $a{fields} }
@@ -155,7 +158,8 @@ sub login {
     push @h, ['Cookie', $a{cookie}] if $a{cookie};
     push @h, @{ $a{extra} || [] };
     return http(method => 'POST', path => $a{path} || '/login',
-                host => $a{host}, headers => \@h,
+                host => $a{host}, port => $a{port}, timeout => $a{timeout},
+                headers => \@h,
                 body => defined $a{body} ? $a{body} : form_body(@fields));
 }
 
@@ -207,7 +211,8 @@ sub sio_get {
     return http(method => $a{method} || 'GET',
                 path => ($a{path} || '/socket.io/')
                         . "?EIO=4&transport=polling&t=$marker",
-                host => $a{host}, headers => \@h, body => $a{body});
+                host => $a{host}, port => $a{port}, timeout => $a{timeout},
+                headers => \@h, body => $a{body});
 }
 
 # The refusal of mod_socketio_auth: status, JSON reason, and the request
@@ -239,7 +244,7 @@ sub ws_connect {
     my $path = ($a{path} || '/socket.io/')
                . "?EIO=4&transport=websocket&t=$a{marker}";
     my $res = http(path => $path, headers => \@h, host => $a{host},
-                   keep => 1);
+                   port => $a{port}, keep => 1);
     $res->{expected_accept} = sha1_base64($key . '258EAFA5-E914-47DA-95CA-C5AB0DC85B11') . '=';
     if ($res->{status} != 101 && $res->{sock}) {
         # read the rest of a refusal's body
@@ -313,8 +318,13 @@ sub random_sid {
     return $id;
 }
 
+# The status handler's JSON (undef if it is not JSON).  %a: port, path
+# (default /session-status), check => 1 (adds ?check: "consistent").
 sub status_json {
-    my $res = http(path => '/session-status',
+    my %a = @_;
+    my $res = http(path => ($a{path} || '/session-status')
+                           . ($a{check} ? '?check' : ''),
+                   port => $a{port},
                    headers => [['Accept', 'application/json']]);
     return decode_json($res->{body});
 }
@@ -340,6 +350,12 @@ sub read_file {
 }
 
 sub error_log { read_file(test_var('t_logs') . '/error_log') }
+
+# The lines of $text matching $re, counted (for "logged once" checks).
+sub count_lines {
+    my ($text, $re) = @_;
+    return scalar grep { /$re/ } split /\n/, $text // '';
+}
 
 # The access log line that holds $marker (httpd writes it after the
 # response, so wait a little for it).
