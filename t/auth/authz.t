@@ -34,6 +34,20 @@ sub user_seen {
     my $nm = marker();
     refused_ok(sio_get(undef, $nm, path => '/only-bob/'), 401, 'No session cookie', $nm,
                'Require user bob: no session');
+
+    # The session was good: the access log names alice and says why she
+    # was refused, as the README promises for AuthzSendForbiddenOnFailure
+    # On.  httpd calls the note_auth_failure hook only on its 401 path, so
+    # the note is missing here: reported to the lead.  TODO: still run and
+    # shown as "not ok # TODO", without failing the suite.
+    my $line = access_log_line($m) // '';
+    like $line, qr{^127\.0\.0\.1 - alice \[.* 403 \d+ },
+        'Require user bob: the access log has alice and 403';
+    TODO: {
+        local $TODO = 'mod_socketio_auth: no SOCKETIO_AUTH_ERROR note on the 403 of AuthzSendForbiddenOnFailure';
+        like $line, qr{ 403 \d+ "Not authorized"},
+            'Require user bob: the access log says "Not authorized"';
+    }
 }
 
 # ---- the same without AuthzSendForbiddenOnFailure: refused all the same ----
@@ -43,6 +57,10 @@ sub user_seen {
     ok $res->{status} == 401 || $res->{status} == 403,
         "Require user bob, httpd's default: alice gets 401 or 403 (got $res->{status})";
     ok !backend_requests($m), "Require user bob, httpd's default: not proxied";
+    like access_log_line($m) // '', qr{ $res->{status} \d+ "Not authorized"},
+        "Require user bob, httpd's default: the access log says \"Not authorized\"";
+    unlike error_log(), qr/AH01796|configured without corresponding module/,
+        "Require user bob, httpd's default: no 'configured without module' error";
     my $bm = marker();
     is sio_get($bob, $bm, path => '/bob-default/')->{status}, 200,
         "Require user bob, httpd's default: bob passes";

@@ -218,7 +218,7 @@ for my $type ('application/json', 'text/plain', 'multipart/form-data; boundary=x
     my $st = decode_json($res->{body});
     is ref $st, 'HASH', 'status: a JSON object';
     is $st->{backend}, 'shm', 'status: backend shm';
-    is $st->{capacity}, 1000, 'status: capacity is SessionStoreCapacity';
+    is $st->{capacity}, 50, 'status: capacity is SessionStoreCapacity';
     for my $k (qw(sessions logins login_failures lookups hits misses expired
                   evictions logouts repairs)) {
         like $st->{$k} // '', qr/^\d+$/, "status: $k is a count";
@@ -227,11 +227,17 @@ for my $type ('application/json', 'text/plain', 'multipart/form-data; boundary=x
     cmp_ok $st->{logins}, '>=', 8, 'status: the logins of this test are counted';
     cmp_ok $st->{hits}, '>=', 3, 'status: lookups that found a session';
     cmp_ok $st->{lookups}, '>=', $st->{hits}, 'status: lookups >= hits';
+    ok !exists $st->{consistent}, 'status without ?check: no "consistent" (the walk is on request only)';
+    my $checked = http(path => '/session-status?check',
+                       headers => [['Accept', 'application/json']]);
+    is $checked->{status}, 200, 'status?check: 200';
+    is((decode_json($checked->{body}) || {})->{consistent}, JSON::PP::true(),
+       'status?check: "consistent":true');
 
     my $html = http(path => '/session-status', headers => [['Accept', 'text/html']]);
     is $html->{status}, 200, 'status as HTML: 200';
     like header_value($html, 'Content-Type') // '', qr{^text/html}, 'status as HTML: text/html';
-    like $html->{body}, qr{<table>.*<th>capacity</th><td>1000</td>}s,
+    like $html->{body}, qr{<table>.*<th>capacity</th><td>50</td>}s,
         'status as HTML: a table with the capacity';
     like $html->{body}, qr{<th>sessions</th><td>\d+</td>}, 'status as HTML: sessions';
     my $post = http(method => 'POST', path => '/session-status', body => '');
