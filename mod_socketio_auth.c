@@ -357,6 +357,17 @@ static int auth_note_failure(request_rec *r, const char *auth_type)
     return OK;
 }
 
+/* With AuthzSendForbiddenOnFailure On, httpd answers 403 without calling
+ * note_auth_failure: name the reason before the access log is written. */
+static int auth_log_transaction(request_rec *r)
+{
+    if (r->status == HTTP_FORBIDDEN && r->user && in_scope(r)
+        && !apr_table_get(r->notes, NOTE_ERROR)) {
+        apr_table_setn(r->notes, NOTE_ERROR, "Not authorized");
+    }
+    return DECLINED;
+}
+
 static void auth_optional_fn_retrieve(void)
 {
     store_lookup = APR_RETRIEVE_OPTIONAL_FN(session_store_lookup);
@@ -390,6 +401,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_config(auth_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(auth_header_parser, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_note_auth_failure(auth_note_failure, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(auth_log_transaction, NULL, NULL,
+                            APR_HOOK_REALLY_FIRST);
     ap_hook_check_authn(auth_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
 }
