@@ -7,13 +7,14 @@
 //     X-Socketio-User header, which the module sets (and scrubs from
 //     clients) on every request in scope.  No session code at all.
 //
-//   node app.js passport PORT SECRET USERS_FILE
+//   BENCH_SECRET=... node app.js passport PORT USERS_FILE
 //     The stack mod_socketio_auth replaces: express-session (MemoryStore,
 //     key express.sid) + passport (local strategy) for the app's own login
 //     route POST /login, and passport.socketio's authorize() as a Socket.IO
 //     middleware: it parses the signed cookie with cookie-parser, loads the
 //     session from the store and deserializes the passport user.
-//     USERS_FILE holds "name:password" lines.
+//     USERS_FILE holds "name:password" lines; the cookie secret comes in
+//     the environment, not on the command line that ps shows.
 //
 // Prints "listening PORT" when ready.
 const http = require('http');
@@ -21,11 +22,12 @@ const fs = require('fs');
 const express = require('express');
 const { Server } = require('socket.io');
 
-const [mode, portArg, secret, usersFile] = process.argv.slice(2);
+const [mode, portArg, usersFile] = process.argv.slice(2);
 const port = Number(portArg);
+const secret = process.env.BENCH_SECRET;
 if (!['edge', 'passport'].includes(mode) || !port ||
     (mode === 'passport' && (!secret || !usersFile))) {
-  console.error('usage: node app.js edge PORT | passport PORT SECRET USERS_FILE');
+  console.error('usage: node app.js edge PORT | BENCH_SECRET=... node app.js passport PORT USERS_FILE');
   process.exit(2);
 }
 
