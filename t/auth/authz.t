@@ -37,17 +37,12 @@ sub user_seen {
 
     # The session was good: the access log names alice and says why she
     # was refused, as the README promises for AuthzSendForbiddenOnFailure
-    # On.  httpd calls the note_auth_failure hook only on its 401 path, so
-    # the note is missing here: reported to the lead.  TODO: still run and
-    # shown as "not ok # TODO", without failing the suite.
+    # On (httpd calls note_auth_failure only on its 401 path).
     my $line = access_log_line($m) // '';
     like $line, qr{^127\.0\.0\.1 - alice \[.* 403 \d+ },
         'Require user bob: the access log has alice and 403';
-    TODO: {
-        local $TODO = 'mod_socketio_auth: no SOCKETIO_AUTH_ERROR note on the 403 of AuthzSendForbiddenOnFailure';
-        like $line, qr{ 403 \d+ "Not authorized"},
-            'Require user bob: the access log says "Not authorized"';
-    }
+    like $line, qr{ 403 \d+ "Not authorized"},
+        'Require user bob: the access log says "Not authorized"';
 }
 
 # ---- the same without AuthzSendForbiddenOnFailure: refused all the same ----
