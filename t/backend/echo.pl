@@ -12,7 +12,8 @@
 # a marker of theirs in it to prove that a refused request never got here,
 # and read the exact header spellings the proxy forwarded.
 #
-# A plain request gets 200 and the same JSON.  "Upgrade: websocket" gets a
+# A plain request gets 200 (or the status in a "respond=NNN" query
+# parameter) and the same JSON.  "Upgrade: websocket" gets a
 # real 101 (RFC 6455 Sec-WebSocket-Accept) that carries the identity headers
 # it received back as X-Echo-Socketio-User / X-Echo-User (with a -Count), and
 # then echoes WebSocket frames, so a test can see the tunnel work end to end.
@@ -204,7 +205,10 @@ sub serve {
         my $out = $json->encode($rec);
         my $close = ($h1{connection} // '') =~ /close/i
                     || ($proto // '') eq 'HTTP/1.0';
-        my $resp = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        # "respond=403" in the query: the app refusing a signed-in user.
+        my ($code) = $uri =~ /[?&]respond=([1-5]\d\d)(?:&|$)/;
+        $code ||= 200;
+        my $resp = "HTTP/1.1 $code Echo\r\nContent-Type: application/json\r\n"
             . "Content-Length: " . length($out) . "\r\n"
             . ($close ? "Connection: close\r\n" : "") . "\r\n" . $out;
         syswrite($sock, $resp);
