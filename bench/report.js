@@ -139,6 +139,8 @@ if (hold) {
 // ---- formatting ----
 const f0 = (x) => (x === null || x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const f2 = (x) => (x === null || x === undefined ? 'n/a' : x.toFixed(2));
+// A target's figure: whole numbers for counts and nanoseconds.
+const fTarget = (t) => (Number.isInteger(t.value) || t.unit === ' ns' ? f0(t.value) : f2(t.value));
 const mib = (b) => `${(b / 1048576).toFixed(1)} MiB`;
 const range = (s) => (s ? `${f0(s.min)}–${f0(s.max)}` : 'n/a');
 const ratioCells = (x) => (x ? `${f2(x.of_medians)} | ${f2(x.paired_median)} | ${f2(x.of_cpu)}`
@@ -222,8 +224,7 @@ add();
 add('| part | what | measured | target | met |');
 add('|---|---|---:|---|---|');
 for (const t of targets) {
-  const v = Number.isInteger(t.value) ? f0(t.value) : f2(t.value);
-  add(`| ${t.part} | ${t.what} | ${v}${t.unit} | ${t.goal}${t.unit} | ${t.met ? 'yes' : '**NO**'} |`);
+  add(`| ${t.part} | ${t.what} | ${fTarget(t)}${t.unit} | ${t.goal}${t.unit} | ${t.met ? 'yes' : '**NO**'} |`);
 }
 add();
 const table = lines.join('\n');
@@ -249,7 +250,7 @@ if (resultsMd) {
     `- ${runsNote}; ulimit -n ${meta.fd_limit}`,
     '',
     `**Targets: ${met} of ${targets.length} met.**` +
-      (missed.length ? ` Not met: ${missed.map((t) => `${t.what} (${Number.isInteger(t.value) ? f0(t.value) : f2(t.value)}${t.unit}, target ${t.goal}${t.unit})`).join('; ')}.` : ''),
+      (missed.length ? ` Not met: ${missed.map((t) => `${t.what} (${fTarget(t)}${t.unit}, target ${t.goal}${t.unit})`).join('; ')}.` : ''),
     '',
     table,
     '### Notes',
