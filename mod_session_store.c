@@ -839,11 +839,12 @@ static const char *session_store_reason(session_store_status_t status)
 /* Verify the cookie: the part of a lookup that needs no store. */
 static session_store_status_t cookie_session_id(request_rec *r,
                                                 store_server_conf *conf,
-                                                char id[SC_ID_MAX + 1])
+                                                char id[SC_SID_LEN + 1])
 {
     const char *header = apr_table_get(r->headers_in, "Cookie");
     const char *val;
     apr_size_t len;
+    sc_signed_t sv;
 
     if (!conf->keys || conf->keys->nelts == 0) {
         return SESSION_STORE_UNAVAILABLE;
@@ -851,17 +852,23 @@ static session_store_status_t cookie_session_id(request_rec *r,
     if (!sc_cookie_find(header, conf->cookie_name, &val, &len)) {
         return SESSION_STORE_NO_COOKIE;
     }
-    switch (sc_unsign((const sc_key_t *)conf->keys->elts, conf->keys->nelts,
-                      val, len, id, NULL)) {
-    case SC_OK:
-        /* Signed, but not an id we issue (another app's session). */
-        return sc_sid_valid(id, strlen(id)) ? SESSION_STORE_OK
-                                            : SESSION_STORE_NOT_FOUND;
-    case SC_ABSENT:        return SESSION_STORE_NO_COOKIE;
-    case SC_MALFORMED:     return SESSION_STORE_MALFORMED;
-    case SC_BAD_SIGNATURE: return SESSION_STORE_BAD_SIGNATURE;
+    if (sc_parse(val, len, &sv) != SC_OK) {
+        return SESSION_STORE_MALFORMED;
     }
-    return SESSION_STORE_MALFORMED;
+    if (conf->store && conf->store->prefetch && sv.id_len == SC_SID_LEN) {
+        conf->store->prefetch(conf->store, sv.id);
+    }
+    if (sc_verify((const sc_key_t *)conf->keys->elts, conf->keys->nelts, &sv,
+                  NULL) != SC_OK) {
+        return SESSION_STORE_BAD_SIGNATURE;
+    }
+    /* Signed, but not an id we issue (another app's session). */
+    if (!sc_sid_valid(sv.id, sv.id_len)) {
+        return SESSION_STORE_NOT_FOUND;
+    }
+    memcpy(id, sv.id, SC_SID_LEN);
+    id[SC_SID_LEN] = '\0';
+    return SESSION_STORE_OK;
 }
 
 static session_store_status_t session_store_lookup(request_rec *r,
@@ -870,7 +877,7 @@ static session_store_status_t session_store_lookup(request_rec *r,
     store_server_conf *conf = server_conf(r->server);
     lookup_cache *cache = ap_get_module_config(r->request_config,
                                                &session_store_module);
-    char sid[SC_ID_MAX + 1];
+    char sid[SC_SID_LEN + 1];
     st_session_t found;
     session_store_status_t status;
 
@@ -1370,7 +1377,7 @@ static int login_handler(request_rec *r)
                             "Cannot create a session: ", session_store_reason(sst),
                             NULL));
     }
-    if (conf->throttle) {
+    if (conf->throttle && dconf->throttle_user) {
         lt_reset(conf->throttle, ukey);
     }
     r->user = apr_pstrdup(r->pool, user);

@@ -30,6 +30,7 @@ module AP_MODULE_DECLARE_DATA socketio_auth_module;
 #define DEFAULT_HEADER      "X-Socketio-User"
 #define NOTE_USER           "SOCKETIO_USER"
 #define NOTE_ERROR          "SOCKETIO_AUTH_ERROR"
+#define NOTE_AUTHORIZED     "socketio-auth-authorized"
 
 typedef struct {
     const char *header;
@@ -357,11 +358,22 @@ static int auth_note_failure(request_rec *r, const char *auth_type)
     return OK;
 }
 
+/* Fixups run only once authorization has passed: a 403 after that is
+ * the backend's or the file system's, not a Require refusal. */
+static int auth_fixups(request_rec *r)
+{
+    if (r->user && in_scope(r)) {
+        apr_table_setn(r->notes, NOTE_AUTHORIZED, "1");
+    }
+    return DECLINED;
+}
+
 /* With AuthzSendForbiddenOnFailure On, httpd answers 403 without calling
  * note_auth_failure: name the reason before the access log is written. */
 static int auth_log_transaction(request_rec *r)
 {
     if (r->status == HTTP_FORBIDDEN && r->user && in_scope(r)
+        && !apr_table_get(r->notes, NOTE_AUTHORIZED)
         && !apr_table_get(r->notes, NOTE_ERROR)) {
         apr_table_setn(r->notes, NOTE_ERROR, "Not authorized");
     }
@@ -401,6 +413,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_config(auth_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(auth_header_parser, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_note_auth_failure(auth_note_failure, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(auth_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(auth_log_transaction, NULL, NULL,
                             APR_HOOK_REALLY_FIRST);
     ap_hook_check_authn(auth_check_authn, NULL, NULL, APR_HOOK_MIDDLE,

@@ -305,24 +305,20 @@ int sc_sid_valid(const char *s, size_t len)
     return 1;
 }
 
-sc_status_t sc_unsign(const sc_key_t *keys, int nkeys,
-                      const char *val, size_t val_len,
-                      char id[SC_ID_MAX + 1], int *key_index)
+sc_status_t sc_parse(const char *val, size_t val_len, sc_signed_t *sv)
 {
-    char buf[SC_VALUE_MAX + 1];
-    const char *text = val, *dot, *sig;
-    size_t len = val_len, id_len;
-    int i;
+    const char *text = val, *dot;
+    size_t len = val_len;
 
     if (val_len > SC_VALUE_MAX) {
         return SC_MALFORMED;
     }
     if (memchr(val, '%', val_len) != NULL) {
-        len = sc_percent_decode(val, val_len, buf, sizeof(buf));
+        len = sc_percent_decode(val, val_len, sv->buf, sizeof(sv->buf));
         if (len == (size_t)-1) {
             return SC_MALFORMED;
         }
-        text = buf;
+        text = sv->buf;
     }
     if (len < 2 || text[0] != 's' || text[1] != ':') {
         return SC_MALFORMED;
@@ -333,21 +329,28 @@ sc_status_t sc_unsign(const sc_key_t *keys, int nkeys,
     if (*dot != '.' || dot == text + 1) {
         return SC_MALFORMED;
     }
-    sig = dot + 1;
-    id_len = (size_t)(dot - (text + 2));
-    if ((size_t)(text + len - sig) != SC_SIG_LEN || id_len > SC_ID_MAX) {
+    sv->id = text + 2;
+    sv->id_len = (size_t)(dot - sv->id);
+    sv->sig = dot + 1;
+    if ((size_t)(text + len - sv->sig) != SC_SIG_LEN
+        || sv->id_len > SC_ID_MAX) {
         return SC_MALFORMED;
     }
+    return SC_OK;
+}
+
+sc_status_t sc_verify(const sc_key_t *keys, int nkeys, const sc_signed_t *sv,
+                      int *key_index)
+{
+    int i;
 
     for (i = 0; i < nkeys; i++) {
         unsigned char mac[SHA256_DIGEST_LENGTH];
         char expect[SC_SIG_LEN + 2];
 
-        sc_hmac(&keys[i], text + 2, id_len, mac);
+        sc_hmac(&keys[i], sv->id, sv->id_len, mac);
         sc_base64_encode(mac, sizeof(mac), expect, 0);
-        if (CRYPTO_memcmp(expect, sig, SC_SIG_LEN) == 0) {
-            memcpy(id, text + 2, id_len);
-            id[id_len] = '\0';
+        if (CRYPTO_memcmp(expect, sv->sig, SC_SIG_LEN) == 0) {
             if (key_index) {
                 *key_index = i;
             }
@@ -355,6 +358,23 @@ sc_status_t sc_unsign(const sc_key_t *keys, int nkeys,
         }
     }
     return SC_BAD_SIGNATURE;
+}
+
+sc_status_t sc_unsign(const sc_key_t *keys, int nkeys,
+                      const char *val, size_t val_len,
+                      char id[SC_ID_MAX + 1], int *key_index)
+{
+    sc_signed_t sv;
+    sc_status_t st = sc_parse(val, val_len, &sv);
+
+    if (st == SC_OK) {
+        st = sc_verify(keys, nkeys, &sv, key_index);
+    }
+    if (st == SC_OK) {
+        memcpy(id, sv.id, sv.id_len);
+        id[sv.id_len] = '\0';
+    }
+    return st;
 }
 
 int sc_sid_new(char sid[SC_SID_LEN + 1])

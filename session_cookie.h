@@ -79,6 +79,27 @@ size_t sc_cookie_remove(const char *header, const char *name,
 size_t sc_sign(const sc_key_t *key, const char *id, size_t id_len,
                char *out, size_t outsz);
 
+/* A signed value split into its parts.  id and sig point into the value
+ * given to sc_parse or into buf (when it needed percent-decoding), so the
+ * struct must not be copied while they are in use. */
+typedef struct sc_signed {
+    const char *id;
+    size_t      id_len;
+    const char *sig;                 /* SC_SIG_LEN characters */
+    char        buf[SC_VALUE_MAX + 1];
+} sc_signed_t;
+
+/* Decode a raw cookie value (as found by sc_cookie_find) and split it
+ * into id and signature, without checking the signature: SC_OK or
+ * SC_MALFORMED.  Lets a caller start fetching the session while the
+ * signature is being checked. */
+sc_status_t sc_parse(const char *val, size_t val_len, sc_signed_t *sv);
+
+/* Check sv's signature against each key in turn, in constant time per
+ * key: SC_OK (with *key_index, may be NULL) or SC_BAD_SIGNATURE. */
+sc_status_t sc_verify(const sc_key_t *keys, int nkeys, const sc_signed_t *sv,
+                      int *key_index);
+
 /* Verify a raw cookie value (as found by sc_cookie_find: still
  * URI-encoded) against each key in turn, in constant time per key, as
  * cookie-signature's unsign does.  On SC_OK the signed id (any id, not only

@@ -6,7 +6,10 @@
  * an anonymous mapping shared by forked processes, as httpd's children do.
  *
  * - Lookup by id is O(1): a hash of chains, linked by slot number.
- * - A doubly linked LRU list, by slot number, gives the eviction order.
+ * - Eviction is least recently used, kept lazily: a doubly linked queue by
+ *   slot number, in which a lookup only marks its session as used, and
+ *   eviction requeues marked sessions at the tail (second chance) until it
+ *   finds an unused one.  A lookup so writes one slot and no neighbours.
  * - One process-shared, robust mutex guards the table; it is held only to
  *   copy a record in or out.  A process that dies holding it leaves the
  *   next locker EOWNERDEAD, which rebuilds every link from the slots
@@ -95,9 +98,14 @@ st_status_t st_create(st_table_t *t, const st_session_t *s, int64_t now,
                       int refuse_when_full, st_create_info_t *info);
 
 /* Find id; a live session is copied to out (may be NULL) and, with touch,
- * its last access set to now and moved to the head of the LRU list. */
+ * its last access set to now and marked as used. */
 st_status_t st_lookup(st_table_t *t, const char *id, int64_t now, int touch,
                       st_session_t *out);
+
+/* Start fetching the memory a lookup of id (ST_ID_LEN characters, need not
+ * be valid or NUL-terminated) will read, so that the cache misses of a
+ * large table overlap other work (the signature check).  A hint only. */
+void st_prefetch(st_table_t *t, const char *id);
 
 st_status_t st_destroy(st_table_t *t, const char *id);
 
@@ -109,8 +117,8 @@ void st_note_login_failure(st_table_t *t);
 
 int st_stats(st_table_t *t, st_stats_t *out);
 
-/* Call fn on a copy of every live session, from least to most recently
- * used, the lock held only to copy each one.  fn returns non-zero to stop.
+/* Call fn on a copy of every live session, in slot order, the lock held
+ * only to copy each one.  fn returns non-zero to stop.
  * Returns the number visited, or -1 on lock error. */
 long st_foreach(st_table_t *t, int64_t now,
                 int (*fn)(void *ctx, const st_session_t *s), void *ctx);

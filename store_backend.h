@@ -23,6 +23,9 @@ struct store_backend {
     st_status_t (*create)(store_backend_t *be, const st_session_t *sess,
                           apr_time_t now, int refuse_when_full,
                           st_create_info_t *info);
+    /* Start fetching what a lookup of id will read (a hint; may be
+     * NULL): called before the signature check, to overlap with it. */
+    void (*prefetch)(store_backend_t *be, const char *id);
     st_status_t (*lookup)(store_backend_t *be, const char *id,
                           apr_time_t now, int touch, st_session_t *out);
     st_status_t (*destroy)(store_backend_t *be, const char *id);

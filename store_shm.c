@@ -219,6 +219,12 @@ static st_status_t shm_create(store_backend_t *be, const st_session_t *sess,
     return st_create(&ctx->table, sess, now, refuse_when_full, info);
 }
 
+static void shm_prefetch(store_backend_t *be, const char *id)
+{
+    shm_ctx_t *ctx = be->ctx;
+    st_prefetch(&ctx->table, id);
+}
+
 static st_status_t shm_lookup(store_backend_t *be, const char *id,
                               apr_time_t now, int touch, st_session_t *out)
 {
@@ -269,6 +275,7 @@ store_backend_t *store_shm_backend(apr_pool_t *p, apr_uint32_t capacity,
     be->name = "shm";
     be->init = shm_init;
     be->create = shm_create;
+    be->prefetch = shm_prefetch;
     be->lookup = shm_lookup;
     be->destroy = shm_destroy;
     be->destroy_user = shm_destroy_user;

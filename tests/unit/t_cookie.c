@@ -49,6 +49,20 @@ static void test_vector(void)
     is_int(ki, 0, "with index 0");
 }
 
+static void test_parse_verify(void)
+{
+    sc_signed_t sv;
+
+    sc_key_init(&keys[0], "keyboard cat", 12);
+    is_int(sc_parse(VECTOR_WIRE, strlen(VECTOR_WIRE), &sv), SC_OK,
+           "parse the wire form");
+    ok(sv.id_len == 3 && !memcmp(sv.id, "abc", 3), "id split out");
+    ok(!memcmp(sv.sig, "BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU",
+               SC_SIG_LEN), "signature split out, decoded");
+    is_int(sc_verify(keys, 1, &sv, NULL), SC_OK, "and verified");
+    is_int(sc_parse("s:abc", 5, &sv), SC_MALFORMED, "parse refuses no dot");
+}
+
 static void test_long_key(void)
 {
     char longkey[200], out[256], id[SC_ID_MAX + 1];
@@ -206,6 +220,7 @@ static void test_codecs(void)
 int main(void)
 {
     test_vector();
+    test_parse_verify();
     test_long_key();
     test_sid();
     test_malformed();
