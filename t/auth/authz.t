@@ -51,11 +51,8 @@ sub user_seen {
                    headers => [['Cookie', $bob]]);
     is $app->{status}, 403, 'the backend refuses bob itself: 403';
     ok scalar(backend_requests($am)), 'that request did reach the backend';
-    TODO: {
-        local $TODO = 'mod_socketio_auth labels every 403 in scope with a user "Not authorized" (log_transaction)';
-        like access_log_line($am) // '', qr{ - bob \[.* 403 \d+ "-" "bob"$},
-            'the access log has no SOCKETIO_AUTH_ERROR for the backend\'s own 403';
-    }
+    like access_log_line($am) // '', qr{ - bob \[.* 403 \d+ "-" "bob"$},
+        'the access log has no SOCKETIO_AUTH_ERROR for the backend\'s own 403';
 }
 
 # ---- the same without AuthzSendForbiddenOnFailure: refused all the same ----
