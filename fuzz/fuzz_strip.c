@@ -1,8 +1,9 @@
 /*
  * fuzz_strip.c: SocketIOAuthStripCookie as mod_socketio_auth.c does it
  * (strip_session_cookie): the Cookie header is rewritten through
- * sc_cookie_remove into a buffer of strlen(header) + 1 bytes; on 0 the
- * header is dropped, on (size_t)-1 it is left as it was.
+ * sc_cookie_remove into a buffer of 2 * strlen(header) + 1 bytes; on 0
+ * the header is dropped, on (size_t)-1 it is left as it was.  (With
+ * strlen(header) + 1, as before a2c2087, regressions/strip fails.)
  *
  * The property is the directive's promise: whatever the client sent, the
  * request that goes on to the backend holds no cookie of that name.
@@ -17,7 +18,7 @@
 /* The Cookie header after stripping, or NULL when it is unset. */
 static char *strip_like_module(char *header, const char *name)
 {
-    size_t size = strlen(header) + 1, n;
+    size_t size = 2 * strlen(header) + 1, n;
     char *rest = malloc(size);
 
     n = sc_cookie_remove(header, name, rest, size);

@@ -13,15 +13,17 @@
  *   6   move the clock (fz_clock_step)
  *   7   compare the statistics
  *   8   st_foreach, stopping after b % 8 sessions (0: never)
- *   9   count a login failure
+ *   9   count a login failure, then st_prefetch 32 input bytes as an id
  * st_check runs after every operation; any inconsistency, or any answer
  * the model does not expect, aborts.
  *
- * The model is a list in LRU order, newest first, with the documented
+ * The model is the eviction queue, newest first, with the documented
  * rules: create refuses a taken id (expired or not), then frees up to
- * four expired sessions from the old end, then evicts the oldest or
- * refuses; lookup removes an expired session; destroy and destroy_user
- * remove whatever matches, expired or not.
+ * four expired sessions from the old end, then refuses or evicts: a
+ * session at the old end that was looked up (with touch) since it was
+ * queued goes back to the new end unmarked (second chance), the first
+ * unmarked one is evicted; lookup removes an expired session; destroy and
+ * destroy_user remove whatever matches, expired or not.
  */
 #include "fuzz_table_common.h"
 
@@ -29,10 +31,11 @@ typedef struct m_sess {
     int id, user, remote;
     int64_t created, last_access;
     uint32_t idle_timeout, max_age;
+    int touched;
 } m_sess_t;
 
 typedef struct model {
-    m_sess_t s[FZ_MAX_CAP];    /* s[0] most recently used */
+    m_sess_t s[FZ_MAX_CAP];    /* s[0] most recently queued */
     int n;
     uint32_t capacity;
     st_stats_t stats;
@@ -190,6 +193,7 @@ static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
     int reclaimed = 0, evicted = -1;
 
     memset(&s, 0, sizeof(s));
+    memset(&ms, 0, sizeof(ms));
     ms.id = b_id % FZ_NIDS;
     ms.user = b_who % FZ_NUSERS;
     ms.remote = (b_who >> 7) & 1;
@@ -232,6 +236,12 @@ static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
                         "create in a full table: %s, reclaimed %d of %d",
                         st_status_reason(st), info.reclaimed, reclaimed);
             return;
+        }
+        while (m->s[m->n - 1].touched) {
+            m_sess_t requeued = m->s[m->n - 1];
+            requeued.touched = 0;
+            m_remove(m, m->n - 1);
+            m_push_head(m, &requeued);
         }
         evicted = m->s[m->n - 1].user;
         m_remove(m, m->n - 1);
@@ -285,11 +295,8 @@ static void op_lookup(st_table_t *t, model_t *m, fz_input_t *in, int64_t now)
                 st_status_reason(st));
     m->stats.hits++;
     if (touch) {
-        m_sess_t s = m->s[i];
-        s.last_access = now;
-        m_remove(m, i);
-        m_push_head(m, &s);
-        i = 0;
+        m->s[i].last_access = now;
+        m->s[i].touched = 1;
     }
     if (!(b & 0x20)) {
         check_copy(&out, &m->s[i], now);
@@ -365,10 +372,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 6: now = fz_clock_step(now, fz_byte(&in)); break;
         case 7: check_stats(&t, &m); break;
         case 8: check_foreach(&t, &m, now, fz_byte(&in) % 8); break;
-        case 9:
+        case 9: {
+            char any[ST_ID_LEN];
+            size_t k;
             st_note_login_failure(&t);
             m.stats.login_failures++;
+            for (k = 0; k < sizeof(any); k++) {
+                any[k] = (char)fz_byte(&in);
+            }
+            st_prefetch(&t, any);
             break;
+        }
         }
         fz_table_check(&t, op_names[op]);
         FUZZ_ASSERT(st_table_capacity(&t) == capacity, "capacity changed");

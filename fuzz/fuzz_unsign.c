@@ -1,15 +1,18 @@
 /*
- * fuzz_unsign.c: sc_unsign, the check every handshake's cookie value goes
- * through, with one to three keys.
+ * fuzz_unsign.c: the check every handshake's cookie value goes through:
+ * sc_parse (decode and split), sc_verify (one to three keys), sc_unsign
+ * (both, as one call) and sc_sid_valid on the id.
  *
  * Input: byte 0: number of keys (1 + b % 3), bit 7 passes key_index as
  * NULL as the module does; bytes 1-3: which secret of fuzz_secrets.h each
  * key is; the rest: the cookie value, as sc_cookie_find would give it
  * (not NUL-terminated, still URI-encoded).
  *
- * Checked against ref_unsign, the rules of DESIGN.md and session_cookie.h
- * written out again over OpenSSL's HMAC: same status, same key, same id,
- * and nothing read past the value or written past the id buffer.
+ * Checked against ref_parse and ref_verify, the rules of DESIGN.md and
+ * session_cookie.h written out again over OpenSSL's HMAC: same status,
+ * same id and signature (pointing into the value or the sc_signed_t), same
+ * key, sc_unsign agreeing with sc_parse + sc_verify, and nothing read past
+ * the value or written past the id buffer or the sc_signed_t.
  */
 #define _GNU_SOURCE 1   /* memrchr */
 #include "session_cookie.h"
@@ -29,58 +32,82 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static sc_status_t ref_unsign(const int *secret_of, int nkeys,
-                              const char *val, size_t len,
-                              char *id, size_t *id_len, int *key_index)
+typedef struct ref_signed {
+    char text[SC_VALUE_MAX];   /* the value, decoded */
+    size_t id_len;
+    const char *id, *sig;      /* into text */
+} ref_signed_t;
+
+static sc_status_t ref_parse(const char *val, size_t len, ref_signed_t *r)
 {
-    char buf[SC_VALUE_MAX];
-    const char *text = val, *dot;
-    size_t tlen = len, i, o = 0;
-    int k;
+    const char *dot;
+    size_t i, o = 0;
 
     if (len > SC_VALUE_MAX) {
         return SC_MALFORMED;
     }
-    if (memchr(val, '%', len) != NULL) {
-        for (i = 0; i < len; i++) {
-            int c = (unsigned char)val[i];
-            if (c == '%') {
-                if (len - i < 3 || fz_hex_digit((unsigned char)val[i + 1]) < 0
-                    || fz_hex_digit((unsigned char)val[i + 2]) < 0) {
-                    return SC_MALFORMED;
-                }
-                c = fz_hex_digit((unsigned char)val[i + 1]) * 16
-                    + fz_hex_digit((unsigned char)val[i + 2]);
-                i += 2;
+    for (i = 0; i < len; i++) {
+        int c = (unsigned char)val[i];
+        if (c == '%' && memchr(val, '%', len) != NULL) {
+            if (len - i < 3 || fz_hex_digit((unsigned char)val[i + 1]) < 0
+                || fz_hex_digit((unsigned char)val[i + 2]) < 0) {
+                return SC_MALFORMED;
             }
+            c = fz_hex_digit((unsigned char)val[i + 1]) * 16
+                + fz_hex_digit((unsigned char)val[i + 2]);
+            i += 2;
             if (c == 0) {
                 return SC_MALFORMED;
             }
-            buf[o++] = (char)c;
         }
-        text = buf;
-        tlen = o;
+        r->text[o++] = (char)c;
     }
-    if (tlen < 2 || memcmp(text, "s:", 2) != 0) {
+    /* A value without '%' is taken as it is, NUL bytes and all; one with a
+     * '%' is decoded, and then a NUL anywhere in it is refused. */
+    if (memchr(val, '%', len) != NULL && memchr(r->text, '\0', o) != NULL) {
         return SC_MALFORMED;
     }
-    dot = memrchr(text + 2, '.', tlen - 2);
-    if (dot == NULL || (size_t)(text + tlen - (dot + 1)) != SC_SIG_LEN
-        || (size_t)(dot - (text + 2)) > SC_ID_MAX) {
+    if (o < 2 || memcmp(r->text, "s:", 2) != 0) {
         return SC_MALFORMED;
     }
-    *id_len = (size_t)(dot - (text + 2));
+    dot = memrchr(r->text + 2, '.', o - 2);
+    if (dot == NULL || (size_t)(r->text + o - (dot + 1)) != SC_SIG_LEN
+        || (size_t)(dot - (r->text + 2)) > SC_ID_MAX) {
+        return SC_MALFORMED;
+    }
+    r->id = r->text + 2;
+    r->id_len = (size_t)(dot - r->id);
+    r->sig = dot + 1;
+    return SC_OK;
+}
+
+static sc_status_t ref_verify(const int *secret_of, int nkeys,
+                              const ref_signed_t *r, int *key_index)
+{
+    int k;
+
     for (k = 0; k < nkeys; k++) {
         const char *secret = fz_secrets[secret_of[k]];
         char sig[SC_SIG_LEN + 2];
-        fz_ref_signature(secret, strlen(secret), text + 2, *id_len, sig);
-        if (memcmp(sig, dot + 1, SC_SIG_LEN) == 0) {
-            memcpy(id, text + 2, *id_len);
+        fz_ref_signature(secret, strlen(secret), r->id, r->id_len, sig);
+        if (memcmp(sig, r->sig, SC_SIG_LEN) == 0) {
             *key_index = k;
             return SC_OK;
         }
     }
     return SC_BAD_SIGNATURE;
+}
+
+static int ref_sid_valid(const char *s, size_t len)
+{
+    return len == SC_SID_LEN && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "abcdefghijklmnopqrstuvwxyz"
+                                          "0123456789-_") >= len;
+}
+
+static int points_into(const char *p, size_t n, const char *base, size_t size)
+{
+    return p >= base && p + n <= base + size;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -90,30 +117,62 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int nkeys = 1 + sel % 3, no_index = sel & 0x80;
     int secret_of[3], k, key_index = -1, ref_index = -1;
     sc_key_t keys[3];
+    sc_signed_t *sv = malloc(sizeof(*sv));
+    ref_signed_t ref;
     char *val, *id = malloc(SC_ID_MAX + 1);
-    char ref_id[SC_VALUE_MAX];
-    size_t ref_id_len = 0;
-    sc_status_t st, want;
+    sc_status_t st, want_parse, want;
 
     for (k = 0; k < 3; k++) {
         secret_of[k] = fz_byte(&in) % FZ_NSECRETS;
         keys[k] = keys_by_secret[secret_of[k]];
     }
     val = fz_dup(in.p, in.n, 0);
-    st = sc_unsign(keys, nkeys, val, in.n, id, no_index ? NULL : &key_index);
-    want = ref_unsign(secret_of, nkeys, val, in.n, ref_id, &ref_id_len,
-                      &ref_index);
-    FUZZ_ASSERT(st == want, "status %d (%s), reference %d (%s), %zu bytes",
-                st, sc_status_reason(st), want, sc_status_reason(want), in.n);
+
+    want_parse = ref_parse(val, in.n, &ref);
+    st = sc_parse(val, in.n, sv);
+    FUZZ_ASSERT(st == want_parse, "sc_parse: %s, reference %s, %zu bytes",
+                sc_status_reason(st), sc_status_reason(want_parse), in.n);
+    want = want_parse;
     if (st == SC_OK) {
-        FUZZ_ASSERT(memcmp(id, ref_id, ref_id_len) == 0
-                    && id[ref_id_len] == '\0',
-                    "id differs from the reference's (%zu bytes)",
-                    ref_id_len);
+        FUZZ_ASSERT(sv->id_len == ref.id_len
+                    && memcmp(sv->id, ref.id, ref.id_len) == 0
+                    && memcmp(sv->sig, ref.sig, SC_SIG_LEN) == 0,
+                    "sc_parse split differs from the reference (id %zu "
+                    "bytes, reference %zu)", sv->id_len, ref.id_len);
+        FUZZ_ASSERT((points_into(sv->id, sv->id_len, val, in.n)
+                     && points_into(sv->sig, SC_SIG_LEN, val, in.n))
+                    || (points_into(sv->id, sv->id_len, sv->buf,
+                                    sizeof(sv->buf))
+                        && points_into(sv->sig, SC_SIG_LEN, sv->buf,
+                                       sizeof(sv->buf))),
+                    "sc_parse points outside the value and its buffer");
+        FUZZ_ASSERT(sc_sid_valid(sv->id, sv->id_len)
+                    == ref_sid_valid(ref.id, ref.id_len),
+                    "sc_sid_valid on a %zu-byte id differs", ref.id_len);
+        want = ref_verify(secret_of, nkeys, &ref, &ref_index);
+        st = sc_verify(keys, nkeys, sv, no_index ? NULL : &key_index);
+        FUZZ_ASSERT(st == want, "sc_verify: %s, reference %s",
+                    sc_status_reason(st), sc_status_reason(want));
+        FUZZ_ASSERT(st != SC_OK || no_index || key_index == ref_index,
+                    "sc_verify matched key %d, reference %d", key_index,
+                    ref_index);
+    }
+
+    key_index = -1;
+    st = sc_unsign(keys, nkeys, val, in.n, id, no_index ? NULL : &key_index);
+    FUZZ_ASSERT(st == want, "sc_unsign: %s, reference %s, %zu bytes",
+                sc_status_reason(st), sc_status_reason(want), in.n);
+    if (st == SC_OK) {
+        FUZZ_ASSERT(memcmp(id, ref.id, ref.id_len) == 0
+                    && id[ref.id_len] == '\0',
+                    "sc_unsign id differs from the reference's (%zu bytes)",
+                    ref.id_len);
         FUZZ_ASSERT(no_index || key_index == ref_index,
-                    "matched key %d, reference %d", key_index, ref_index);
+                    "sc_unsign matched key %d, reference %d", key_index,
+                    ref_index);
     }
     fz_free(val);
     free(id);
+    free(sv);
     return 0;
 }
