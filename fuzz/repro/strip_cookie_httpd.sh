@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # fuzz/repro/strip_cookie_httpd.sh: the finding of fuzz_strip, on a real
 # httpd.  With SocketIOAuthStripCookie On, a Cookie header whose pairs are
-# not followed by a space ("a;b;c") is rewritten longer ("a; b; c") than
-# the buffer mod_socketio_auth gives sc_cookie_remove; the header is then
-# left as it was and the session cookie goes on to the backend.
+# not followed by a space ("a;b;c") is rewritten longer ("a; b; c"); until
+# a2c2087 that did not fit the buffer mod_socketio_auth gave
+# sc_cookie_remove (strlen + 1), the header was left as it was and the
+# session cookie went on to the backend.  Kept as a check of the fix.
 # mod_headers shows the Cookie header as the backend would get it.
 # Exits 0 when the session cookie is stripped in every case, 1 if not.
 #   SIO_MODULES_DIR=/path/to/.libs fuzz/repro/strip_cookie_httpd.sh
