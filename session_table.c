@@ -34,7 +34,7 @@ struct st_slot {
     uint32_t lprev;                 /* LRU: towards the head (newer) */
     uint32_t lnext;                 /* LRU: towards the tail (older) */
     uint32_t state;
-    uint32_t touched;               /* used since it was queued */
+    uint32_t reserved;
 };
 
 struct st_table_hdr {
@@ -48,8 +48,8 @@ struct st_table_hdr {
     uint64_t        slots_off;
     pthread_mutex_t lock;
     uint32_t        free_head;
-    uint32_t        lru_head;       /* most recently queued */
-    uint32_t        lru_tail;       /* next to evict (or to requeue) */
+    uint32_t        lru_head;       /* most recently used */
+    uint32_t        lru_tail;       /* least recently used */
     uint32_t        used;
     st_stats_t      stats;
 };
@@ -325,7 +325,6 @@ static void st_repair(st_table_t *t)
         }
         s->user[ST_USER_MAX - 1] = '\0';
         s->remote[ST_ADDR_MAX - 1] = '\0';
-        s->touched = 0;
         s->hash = id_hash(h->seed, s->id);
         s->hnext = t->buckets[s->hash & (h->nbuckets - 1)];
         t->buckets[s->hash & (h->nbuckets - 1)] = i;
@@ -404,21 +403,12 @@ st_status_t st_create(st_table_t *t, const st_session_t *in, int64_t now,
         h->stats.expired++;
         if (info) info->reclaimed++;
     }
-    if (h->free_head == ST_NIL && refuse_when_full) {
-        table_unlock(t);
-        return ST_FULL;
-    }
-    while (h->free_head == ST_NIL) {
-        /* Second chance: a session used since it was queued goes to the
-         * head, unmarked; the first unused one at the tail is evicted.
-         * Each pass unmarks one, so this ends within capacity steps. */
-        i = h->lru_tail;
-        if (t->slots[i].touched) {
-            t->slots[i].touched = 0;
-            lru_unlink(t, i);
-            lru_push_head(t, i);
-            continue;
+    if (h->free_head == ST_NIL) {
+        if (refuse_when_full) {
+            table_unlock(t);
+            return ST_FULL;
         }
+        i = h->lru_tail;
         if (info) {
             info->evicted = 1;
             memcpy(info->evicted_user, t->slots[i].user, ST_USER_MAX);
@@ -438,7 +428,6 @@ st_status_t st_create(st_table_t *t, const st_session_t *in, int64_t now,
     s->idle_timeout = in->idle_timeout;
     s->max_age = in->max_age;
     s->hash = hash;
-    s->touched = 0;
     s->state = SLOT_USED;
 
     s->hnext = t->buckets[hash & (h->nbuckets - 1)];
@@ -478,10 +467,14 @@ st_status_t st_lookup(st_table_t *t, const char *id, int64_t now, int touch,
         return ST_EXPIRED;
     }
     if (touch) {
-        /* Only marked: moving it in the queue would write two more slots,
-         * each a cache miss in a large table.  Eviction requeues it. */
+        /* Strict LRU costs two more slot writes here (the neighbours), but
+         * a lazier order (second chance) would let a session used long ago
+         * outlive one created a second ago. */
         t->slots[i].last_access = now;
-        t->slots[i].touched = 1;
+        if (h->lru_head != i) {
+            lru_unlink(t, i);
+            lru_push_head(t, i);
+        }
     }
     if (out) {
         slot_copy_out(&t->slots[i], out);

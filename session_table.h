@@ -6,10 +6,7 @@
  * an anonymous mapping shared by forked processes, as httpd's children do.
  *
  * - Lookup by id is O(1): a hash of chains, linked by slot number.
- * - Eviction is least recently used, kept lazily: a doubly linked queue by
- *   slot number, in which a lookup only marks its session as used, and
- *   eviction requeues marked sessions at the tail (second chance) until it
- *   finds an unused one.  A lookup so writes one slot and no neighbours.
+ * - A doubly linked LRU list, by slot number, gives the eviction order.
  * - One process-shared, robust mutex guards the table; it is held only to
  *   copy a record in or out.  A process that dies holding it leaves the
  *   next locker EOWNERDEAD, which rebuilds every link from the slots
@@ -98,7 +95,7 @@ st_status_t st_create(st_table_t *t, const st_session_t *s, int64_t now,
                       int refuse_when_full, st_create_info_t *info);
 
 /* Find id; a live session is copied to out (may be NULL) and, with touch,
- * its last access set to now and marked as used. */
+ * its last access set to now and moved to the head of the LRU list. */
 st_status_t st_lookup(st_table_t *t, const char *id, int64_t now, int touch,
                       st_session_t *out);
 
