@@ -17,13 +17,12 @@
  * st_check runs after every operation; any inconsistency, or any answer
  * the model does not expect, aborts.
  *
- * The model is the eviction queue, newest first, with the documented
+ * The model is a list in LRU order, newest first, with the documented
  * rules: create refuses a taken id (expired or not), then frees up to
- * four expired sessions from the old end, then refuses or evicts: a
- * session at the old end that was looked up (with touch) since it was
- * queued goes back to the new end unmarked (second chance), the first
- * unmarked one is evicted; lookup removes an expired session; destroy and
- * destroy_user remove whatever matches, expired or not.
+ * four expired sessions from the old end, then evicts the least recently
+ * used (created or looked up with touch) or refuses; lookup removes an
+ * expired session; destroy and destroy_user remove whatever matches,
+ * expired or not.
  */
 #include "fuzz_table_common.h"
 
@@ -31,11 +30,10 @@ typedef struct m_sess {
     int id, user, remote;
     int64_t created, last_access;
     uint32_t idle_timeout, max_age;
-    int touched;
 } m_sess_t;
 
 typedef struct model {
-    m_sess_t s[FZ_MAX_CAP];    /* s[0] most recently queued */
+    m_sess_t s[FZ_MAX_CAP];    /* s[0] most recently used */
     int n;
     uint32_t capacity;
     st_stats_t stats;
@@ -237,12 +235,6 @@ static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
                         st_status_reason(st), info.reclaimed, reclaimed);
             return;
         }
-        while (m->s[m->n - 1].touched) {
-            m_sess_t requeued = m->s[m->n - 1];
-            requeued.touched = 0;
-            m_remove(m, m->n - 1);
-            m_push_head(m, &requeued);
-        }
         evicted = m->s[m->n - 1].user;
         m_remove(m, m->n - 1);
         m->stats.evictions++;
@@ -295,8 +287,11 @@ static void op_lookup(st_table_t *t, model_t *m, fz_input_t *in, int64_t now)
                 st_status_reason(st));
     m->stats.hits++;
     if (touch) {
-        m->s[i].last_access = now;
-        m->s[i].touched = 1;
+        m_sess_t s = m->s[i];
+        s.last_access = now;
+        m_remove(m, i);
+        m_push_head(m, &s);
+        i = 0;
     }
     if (!(b & 0x20)) {
         check_copy(&out, &m->s[i], now);
