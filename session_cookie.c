@@ -148,29 +148,41 @@ static int hex_value(unsigned char c)
 
 size_t sc_percent_decode(const char *in, size_t len, char *out, size_t outsz)
 {
-    size_t i, o = 0;
+    size_t i = 0, o = 0;
 
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (c == '%') {
-            int hi, lo;
-            if (i + 2 >= len) {
+    if (outsz == 0) {
+        return (size_t)-1;
+    }
+    /* Runs between escapes are copied whole: a cookie has a few escapes
+     * in some ninety bytes, and this is on every handshake. */
+    while (i < len) {
+        const char *pct = memchr(in + i, '%', len - i);
+        size_t run = pct ? (size_t)(pct - (in + i)) : len - i;
+        int hi, lo;
+
+        if (run) {
+            /* No NUL may hide inside a value that C code will treat as a
+             * string, and none of our values contains one. */
+            if (o + run >= outsz || memchr(in + i, '\0', run) != NULL) {
                 return (size_t)-1;
             }
-            hi = hex_value((unsigned char)in[i + 1]);
-            lo = hex_value((unsigned char)in[i + 2]);
-            if (hi < 0 || lo < 0) {
-                return (size_t)-1;
-            }
-            c = (unsigned char)(hi << 4 | lo);
-            i += 2;
+            memcpy(out + o, in + i, run);
+            o += run;
+            i += run;
         }
-        /* No NUL may hide inside a value that C code will treat as a
-         * string, and none of our values contains one. */
-        if (c == '\0' || o + 1 >= outsz) {
+        if (!pct) {
+            break;
+        }
+        if (i + 2 >= len) {
             return (size_t)-1;
         }
-        out[o++] = (char)c;
+        hi = hex_value((unsigned char)in[i + 1]);
+        lo = hex_value((unsigned char)in[i + 2]);
+        if (hi < 0 || lo < 0 || (hi | lo) == 0 || o + 1 >= outsz) {
+            return (size_t)-1;
+        }
+        out[o++] = (char)(hi << 4 | lo);
+        i += 3;
     }
     out[o] = '\0';
     return o;
@@ -187,26 +199,29 @@ int sc_cookie_find(const char *header, const char *name,
     size_t name_len = strlen(name);
     const char *p = header;
 
-    if (header == NULL) {
+    /* No pair's trimmed name can hold '=', ';' or ',' or start or end with
+     * a space; refusing such a name here keeps the match below exact. */
+    if (header == NULL || strpbrk(name, "=;,") != NULL
+        || (name_len && (cookie_space(name[0])
+                         || cookie_space(name[name_len - 1])))) {
         return 0;
     }
     while (*p) {
-        const char *end = p, *eq = NULL, *ks, *ke, *vs, *ve;
+        const char *end, *vs, *ve;
 
-        while (*end && *end != ';' && *end != ',') {
-            if (eq == NULL && *end == '=') {
-                eq = end;
-            }
-            end++;
+        while (cookie_space(*p)) {
+            p++;
         }
-        if (eq != NULL) {
-            ks = p;
-            ke = eq;
-            while (ks < ke && cookie_space(*ks)) ks++;
-            while (ke > ks && cookie_space(ke[-1])) ke--;
-            if ((size_t)(ke - ks) == name_len
-                && memcmp(ks, name, name_len) == 0) {
-                vs = eq + 1;
+        end = p + strcspn(p, ";,");
+        /* "name [spaces] =" at the start of a pair is exactly a pair whose
+         * name, trimmed, is name. */
+        if ((size_t)(end - p) > name_len && memcmp(p, name, name_len) == 0) {
+            vs = p + name_len;
+            while (vs < end && cookie_space(*vs)) {
+                vs++;
+            }
+            if (vs < end && *vs == '=') {
+                vs++;
                 ve = end;
                 while (vs < ve && cookie_space(*vs)) vs++;
                 while (ve > vs && cookie_space(ve[-1])) ve--;
@@ -288,21 +303,36 @@ size_t sc_sign(const sc_key_t *key, const char *id, size_t id_len,
     return 3 + id_len + SC_SIG_LEN;
 }
 
+/* 1 for the characters of base64url: one load a character, branch-free,
+ * since every handshake checks an id. */
+static const unsigned char b64url_char[256] = {
+    ['-'] = 1, ['_'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
 int sc_sid_valid(const char *s, size_t len)
 {
+    unsigned int all = 1;
     size_t i;
 
     if (len != SC_SID_LEN) {
         return 0;
     }
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
-            return 0;
-        }
+    for (i = 0; i < SC_SID_LEN; i++) {
+        all &= b64url_char[(unsigned char)s[i]];
     }
-    return 1;
+    return (int)all;
 }
 
 sc_status_t sc_parse(const char *val, size_t val_len, sc_signed_t *sv)
