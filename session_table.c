@@ -467,17 +467,27 @@ st_status_t st_lookup(st_table_t *t, const char *id, int64_t now, int touch,
         return ST_EXPIRED;
     }
     if (touch) {
-        /* Strict LRU costs two more slot writes here (the neighbours), but
-         * a lazier order (second chance) would let a session used long ago
-         * outlive one created a second ago. */
         t->slots[i].last_access = now;
-        if (h->lru_head != i) {
-            lru_unlink(t, i);
-            lru_push_head(t, i);
+    }
+    /* Strict LRU costs two more slot writes (the neighbours), each a cache
+     * miss in a large table; a lazier order (second chance) would let a
+     * session used long ago outlive one created a second ago.  Their
+     * fetches are started here and overlap the copy. */
+    if (touch && h->lru_head != i) {
+        struct st_slot *s = &t->slots[i];
+        if (s->lprev != ST_NIL) {
+            __builtin_prefetch(&t->slots[s->lprev].lnext, 1);
+        }
+        if (s->lnext != ST_NIL) {
+            __builtin_prefetch(&t->slots[s->lnext].lprev, 1);
         }
     }
     if (out) {
         slot_copy_out(&t->slots[i], out);
+    }
+    if (touch && h->lru_head != i) {
+        lru_unlink(t, i);
+        lru_push_head(t, i);
     }
     h->stats.hits++;
     table_unlock(t);
