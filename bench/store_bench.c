@@ -7,8 +7,9 @@
  *
  *   lookup  what mod_socketio_auth costs per request before the backend:
  *           find the cookie in a Cookie header, percent-decode, HMAC-SHA256
- *           check, id format check, then st_lookup with touch (the LRU
- *           move), copying the record out, as mod_session_store does.
+ *           check (with the slot prefetched meanwhile), id format check,
+ *           then st_lookup with touch (the LRU move), copying the record
+ *           out, as mod_session_store does.
  *   create  what a login costs besides the password check: a CSPRNG id,
  *           st_create, and the signed, URI-encoded cookie value.
  *
@@ -137,16 +138,31 @@ static int verify_one(const sc_key_t *key, const char *header,
     return 0;
 }
 
-/* One request's worth of mod_session_store's lookup. */
+/* One request's worth of mod_session_store's lookup, in the module's
+ * order (cookie_session_id): find, split, start fetching the slot, check
+ * the signature while it arrives, check the id, look up. */
 static int lookup_one(st_table_t *t, const sc_key_t *key, const char *header,
                       int64_t now)
 {
-    char id[SC_ID_MAX + 1];
+    const char *val;
+    size_t len;
+    sc_signed_t sv;
+    char id[SC_SID_LEN + 1];
     st_session_t found;
 
-    if (verify_one(key, header, id) != 0) {
+    if (!sc_cookie_find(header, COOKIE_NAME, &val, &len)
+        || sc_parse(val, len, &sv) != SC_OK) {
         return -1;
     }
+    if (sv.id_len == SC_SID_LEN) {
+        st_prefetch(t, sv.id);
+    }
+    if (sc_verify(key, 1, &sv, NULL) != SC_OK
+        || !sc_sid_valid(sv.id, sv.id_len)) {
+        return -1;
+    }
+    memcpy(id, sv.id, SC_SID_LEN);
+    id[SC_SID_LEN] = '\0';
     return st_lookup(t, id, now, 1, &found) == ST_OK ? 0 : -1;
 }
 
