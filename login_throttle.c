@@ -15,6 +15,7 @@ struct lt_entry {
     char     key[LT_KEY_MAX];   /* empty: free */
     int64_t  window_start;      /* microseconds */
     uint32_t failures;
+    uint32_t limit;             /* the max it was last counted against */
     uint32_t noticed;           /* refusal logged in this window */
 };
 
@@ -101,40 +102,55 @@ static int window_over(const struct lt_entry *e, uint32_t window, int64_t now)
     return now - e->window_start >= (int64_t)window * 1000000;
 }
 
-/* The entry for key (its first LT_KEY_MAX - 1 bytes), or NULL; with create, the first free slot of the
- * probe run is taken for it, or else the one whose window began first. */
-static struct lt_entry *find(lt_table_t *t, const char *key, int create)
+/* Judged by the entry's own limit: user names and addresses share the
+ * table with different limits. */
+static int throttled(const struct lt_entry *e, uint32_t window, int64_t now)
+{
+    return e->limit && !window_over(e, window, now)
+           && e->failures >= e->limit;
+}
+
+/* The entry for key (its first LT_KEY_MAX - 1 bytes), or NULL.  With
+ * create, a new entry is made from the best slot of the probe run: free,
+ * else one whose window is over, else the oldest that is not throttled;
+ * NULL when every slot holds a throttled key. */
+static struct lt_entry *find(lt_table_t *t, const char *key, int create,
+                             uint32_t window, int64_t now)
 {
     uint32_t mask = t->hdr->nentries - 1;
     uint32_t i = (uint32_t)key_hash(t->hdr->seed, key) & mask;
-    struct lt_entry *victim = NULL;
+    struct lt_entry *free_slot = NULL, *over = NULL, *oldest = NULL;
     int k;
 
     for (k = 0; k < LT_PROBE; k++, i = (i + 1) & mask) {
         struct lt_entry *e = &t->entries[i];
         if (!e->key[0]) {
-            if (!victim || victim->key[0]) {
-                victim = e;
-            }
+            if (!free_slot) free_slot = e;
         }
         else if (strncmp(e->key, key, LT_KEY_MAX - 1) == 0) {
             return e;
         }
-        else if (!victim || (victim->key[0]
-                             && e->window_start < victim->window_start)) {
-            victim = e;
+        else if (window_over(e, window, now)) {
+            if (!over) over = e;
+        }
+        else if (!throttled(e, window, now)
+                 && (!oldest || e->window_start < oldest->window_start)) {
+            oldest = e;
         }
     }
     if (!create) {
         return NULL;
     }
-    memset(victim, 0, sizeof(*victim));
-    strncpy(victim->key, key, LT_KEY_MAX - 1);
-    return victim;
+    if (!free_slot) free_slot = over ? over : oldest;
+    if (free_slot) {
+        memset(free_slot, 0, sizeof(*free_slot));
+        strncpy(free_slot->key, key, LT_KEY_MAX - 1);
+    }
+    return free_slot;
 }
 
-int lt_check(lt_table_t *t, const char *key, uint32_t max, uint32_t window,
-             int64_t now, lt_verdict_t *out)
+int lt_attempt(lt_table_t *t, const char *key, uint32_t max, uint32_t window,
+               int64_t now, lt_verdict_t *out)
 {
     struct lt_entry *e;
 
@@ -145,8 +161,17 @@ int lt_check(lt_table_t *t, const char *key, uint32_t max, uint32_t window,
     if (lock(t) != 0) {
         return -1;
     }
-    e = find(t, key, 0);
-    if (e && !window_over(e, window, now) && e->failures >= max) {
+    if ((e = find(t, key, 1, window, now)) == NULL) {
+        pthread_mutex_unlock(&t->hdr->lock);
+        return -1;
+    }
+    if (e->failures == 0 || window_over(e, window, now)) {
+        e->window_start = now;
+        e->failures = 0;
+        e->noticed = 0;
+    }
+    e->limit = max;
+    if (e->failures >= max) {
         out->throttled = 1;
         out->retry_after = (e->window_start + (int64_t)window * 1000000
                             - now + 999999) / 1000000;
@@ -156,25 +181,23 @@ int lt_check(lt_table_t *t, const char *key, uint32_t max, uint32_t window,
         out->first_notice = !e->noticed;
         e->noticed = 1;
     }
+    else {
+        e->failures++;
+    }
     pthread_mutex_unlock(&t->hdr->lock);
     return 0;
 }
 
-int lt_fail(lt_table_t *t, const char *key, uint32_t window, int64_t now)
+int lt_release(lt_table_t *t, const char *key)
 {
     struct lt_entry *e;
 
     if (lock(t) != 0) {
         return -1;
     }
-    e = find(t, key, 1);
-    if (e->failures == 0 || window_over(e, window, now)) {
-        e->window_start = now;
-        e->failures = 0;
-        e->noticed = 0;
-    }
-    if (e->failures < UINT32_MAX) {
-        e->failures++;
+    e = find(t, key, 0, 0, 0);
+    if (e && e->failures > 0) {
+        e->failures--;
     }
     pthread_mutex_unlock(&t->hdr->lock);
     return 0;
@@ -187,7 +210,7 @@ int lt_reset(lt_table_t *t, const char *key)
     if (lock(t) != 0) {
         return -1;
     }
-    e = find(t, key, 0);
+    e = find(t, key, 0, 0, 0);
     if (e) {
         memset(e, 0, sizeof(*e));
     }

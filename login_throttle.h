@@ -6,8 +6,9 @@
  * Plain C and POSIX threads, like session_table.h: a block of memory laid
  * out by offsets, one process-shared robust mutex held only to read or bump
  * one counter.  The table is a fixed-size open-addressing hash; when a
- * probe run is full the entry whose window started longest ago gives way,
- * so memory stays bounded whatever an attacker sends.
+ * probe run is full, a free or finished entry gives way, else the oldest
+ * one that is not throttled; a run full of throttled keys refuses new ones,
+ * so that a flood of junk keys cannot wash a throttled one out.
  */
 #ifndef LOGIN_THROTTLE_H
 #define LOGIN_THROTTLE_H
@@ -15,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LT_KEY_MAX 112   /* "u:" or "a:" + user name or address, NUL included */
+#define LT_KEY_MAX 108   /* "u:" or "a:" + user name or address, NUL included */
 
 typedef struct lt_table_hdr lt_table_hdr_t;
 
@@ -36,14 +37,19 @@ int lt_table_init(lt_table_t *t, void *mem, size_t size, uint32_t entries,
                   uint64_t seed);
 int lt_table_attach(lt_table_t *t, void *mem, size_t size);
 
-/* Would key be refused now, with at most max failures in window seconds?
- * max 0 means no limit.  Returns 0, or -1 when the lock fails (callers
- * then refuse: fail closed). */
-int lt_check(lt_table_t *t, const char *key, uint32_t max, uint32_t window,
-             int64_t now, lt_verdict_t *out);
+/* One login attempt for key, at most max failures in window seconds (0:
+ * no limit, nothing counted).  When key is over its limit, *out says so
+ * and nothing is counted; otherwise the attempt is counted as a failure
+ * up front, in the same locked step, so that parallel attempts cannot all
+ * pass the check before any of them is counted.  A login that then
+ * succeeds gives the attempt back (lt_release, or lt_reset).  Returns 0,
+ * or -1 when the lock fails or no entry can be given to key without
+ * dropping a throttled one (callers then refuse: fail closed). */
+int lt_attempt(lt_table_t *t, const char *key, uint32_t max, uint32_t window,
+               int64_t now, lt_verdict_t *out);
 
-/* Count one failure of key (a new window starts when the last one ended). */
-int lt_fail(lt_table_t *t, const char *key, uint32_t window, int64_t now);
+/* Give back one attempt of key (it was not a failure). */
+int lt_release(lt_table_t *t, const char *key);
 
 /* Forget key's failures (a successful login of that user). */
 int lt_reset(lt_table_t *t, const char *key);

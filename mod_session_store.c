@@ -1181,10 +1181,13 @@ static void throttle_keys(request_rec *r, const char *user,
     }
 }
 
-/* 1 when the login is refused before its password is checked: 429 while
- * the user name or the address is over its limit (503 when the counters
- * cannot be read); the answer is sent and *rv is what the handler returns.
- * 0 to go on. */
+/* Count this login attempt against the user name and the address, in one
+ * locked step each (parallel attempts cannot all slip through before one
+ * is counted).  1 when the login is refused before its password is
+ * checked: 429 while either is over its limit (503 when the counters
+ * cannot be kept); the answer is sent and *rv is what the handler
+ * returns.  0 to go on: the attempt stays counted as a failure unless
+ * throttle_give_back is called. */
 static int throttle_refused(request_rec *r, store_server_conf *conf,
                             store_dir_conf *dconf, const char *ukey,
                             const char *akey, int *rv)
@@ -1196,18 +1199,26 @@ static int throttle_refused(request_rec *r, store_server_conf *conf,
     if (!conf->throttle || (!dconf->throttle_user && !dconf->throttle_addr)) {
         return 0;
     }
-    if (lt_check(conf->throttle, ukey, dconf->throttle_user,
-                 dconf->throttle_window, now, &vu) != 0
-        || lt_check(conf->throttle, akey, dconf->throttle_addr,
-                    dconf->throttle_window, now, &va) != 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "session store: login "
-                      "throttle table unavailable; refusing the login");
-        *rv = send_message(r, HTTP_SERVICE_UNAVAILABLE,
-                           "Login temporarily unavailable");
-        return 1;
+    memset(&va, 0, sizeof(va));
+    if (lt_attempt(conf->throttle, ukey, dconf->throttle_user,
+                   dconf->throttle_window, now, &vu) != 0) {
+        goto unavailable;
     }
-    if (!vu.throttled && !va.throttled) {
-        return 0;
+    if (!vu.throttled) {
+        if (lt_attempt(conf->throttle, akey, dconf->throttle_addr,
+                       dconf->throttle_window, now, &va) != 0) {
+            if (dconf->throttle_user) {
+                lt_release(conf->throttle, ukey);
+            }
+            goto unavailable;
+        }
+        if (!va.throttled) {
+            return 0;
+        }
+        /* Refused for the address: the user's attempt did not happen. */
+        if (dconf->throttle_user) {
+            lt_release(conf->throttle, ukey);
+        }
     }
     retry = vu.retry_after > va.retry_after ? vu.retry_after : va.retry_after;
     if ((vu.throttled && vu.first_notice) || (va.throttled && va.first_notice)) {
@@ -1231,6 +1242,35 @@ static int throttle_refused(request_rec *r, store_server_conf *conf,
     *rv = send_message(r, HTTP_TOO_MANY_REQUESTS,
                        "Too many failed logins; try again later");
     return 1;
+
+unavailable:
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "session store: the login "
+                  "throttle cannot count this attempt (lock failed, or its "
+                  "table is full of throttled keys); refusing the login");
+    *rv = send_message(r, HTTP_SERVICE_UNAVAILABLE,
+                       "Login temporarily unavailable");
+    return 1;
+}
+
+/* The attempt counted by throttle_refused was not a failure. */
+static void throttle_give_back(store_server_conf *conf, store_dir_conf *dconf,
+                               const char *ukey, const char *akey,
+                               int login_succeeded)
+{
+    if (!conf->throttle) {
+        return;
+    }
+    if (dconf->throttle_user) {
+        if (login_succeeded) {
+            lt_reset(conf->throttle, ukey);
+        }
+        else {
+            lt_release(conf->throttle, ukey);
+        }
+    }
+    if (dconf->throttle_addr) {
+        lt_release(conf->throttle, akey);
+    }
 }
 
 static int login_failed(request_rec *r, store_dir_conf *dconf,
@@ -1344,24 +1384,17 @@ static int login_handler(request_rec *r)
     case AUTH_GENERAL_ERROR:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "session store: authn "
                       "provider %s failed checking user %s", provider_name,
-                      user);
+                      ap_escape_logitem(r->pool, user));
+        throttle_give_back(conf, dconf, ukey, akey, 0);
         return HTTP_INTERNAL_SERVER_ERROR;
     default:
+        /* Already counted by throttle_refused, and only where throttling
+         * is on. */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "session store: login "
-                      "failed for user %s: %s", user,
+                      "failed for user %s: %s",
+                      ap_escape_logitem(r->pool, user),
                       ast == AUTH_USER_NOT_FOUND ? "user not found"
                                                  : "password mismatch");
-        if (conf->throttle) {
-            apr_time_t now = apr_time_now();
-            /* Only where throttling is on, so that a login location with
-             * it off cannot lock users out of one with it on. */
-            if (dconf->throttle_user) {
-                lt_fail(conf->throttle, ukey, dconf->throttle_window, now);
-            }
-            if (dconf->throttle_addr) {
-                lt_fail(conf->throttle, akey, dconf->throttle_window, now);
-            }
-        }
         return login_failed(r, dconf, conf, HTTP_UNAUTHORIZED,
                             "Invalid user name or password");
     }
@@ -1371,14 +1404,12 @@ static int login_handler(request_rec *r)
     if (session_store_lookup(r, &old) == SESSION_STORE_OK) {
         session_store_destroy(r, old->id);
     }
+    throttle_give_back(conf, dconf, ukey, akey, 1);
     sst = session_store_create(r, user, &session);
     if (sst != SESSION_STORE_OK) {
         return send_message(r, HTTP_SERVICE_UNAVAILABLE, apr_pstrcat(r->pool,
                             "Cannot create a session: ", session_store_reason(sst),
                             NULL));
-    }
-    if (conf->throttle && dconf->throttle_user) {
-        lt_reset(conf->throttle, ukey);
     }
     r->user = apr_pstrdup(r->pool, user);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "session store: user %s "

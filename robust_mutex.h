@@ -38,6 +38,11 @@ static inline int robust_mutex_lock(pthread_mutex_t *m,
             repair(ctx);
         }
         rv = pthread_mutex_consistent(m);
+        if (rv != 0) {
+            /* Held but unusable: let go, so that callers, which do not
+             * unlock after an error, leave no lock behind. */
+            pthread_mutex_unlock(m);
+        }
     }
     return rv;
 }

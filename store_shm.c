@@ -10,8 +10,9 @@
  * segment, into which the live sessions are copied.
  *
  * With a persist file, the parent process (never a child) writes the table
- * from its monitor hook every interval and once more when it exits, and
- * the first generation of a new parent loads it.
+ * from its monitor hook every interval and once more at the end of each
+ * generation (restart or exit), and the first generation of a new parent
+ * loads it.
  */
 #include "store_backend.h"
 #include "shm_segment.h"
@@ -21,55 +22,51 @@
 #include "apr_strings.h"
 #include "apr_general.h"
 
-#include <stdlib.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(session_store);
 
 #define SHM_KEY     "mod_session_store:sessions"
-#define PERSIST_KEY "mod_session_store:persist"
 
+/* In the configuration pool: one generation's view of the store. */
 typedef struct shm_ctx {
     apr_uint32_t capacity;
     const char  *persist_file;      /* NULL: none */
     apr_uint32_t persist_interval;  /* seconds, 0: only at exit */
     st_table_t   table;
     server_rec  *s;
+    pid_t        parent;            /* the process that may save */
+    apr_time_t   last_save;
 } shm_ctx_t;
 
-/* What the parent needs to save at exit; in the process pool, refreshed
- * by every generation's configuration. */
-typedef struct persist_state {
-    pid_t       parent;
-    char       *path;                /* malloc'ed: outlives pconf */
-    st_table_t  table;
-    apr_time_t  last_save;
-    server_rec *s;
-} persist_state_t;
-
-static void save_now(persist_state_t *ps, const char *why)
+static void save_now(shm_ctx_t *ctx, const char *why)
 {
     sp_result_t res;
     char err[512];
 
-    if (!ps->path || getpid() != ps->parent) {
+    if (!ctx->persist_file || getpid() != ctx->parent) {
         return;
     }
-    ps->last_save = apr_time_now();
-    if (sp_save(&ps->table, ps->path, ps->last_save, &res, err,
+    ctx->last_save = apr_time_now();
+    if (sp_save(&ctx->table, ctx->persist_file, ctx->last_save, &res, err,
                 sizeof(err)) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, ps->s, "session store: "
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, ctx->s, "session store: "
                      "SessionStorePersistFile %s not written (%s): %s",
-                     ps->path, why, err);
+                     ctx->persist_file, why, err);
         return;
     }
-    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ps->s, "session store: %ld "
-                 "sessions written to %s (%s)", res.written, ps->path, why);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s, "session store: %ld "
+                 "sessions written to %s (%s)", res.written,
+                 ctx->persist_file, why);
 }
 
-static apr_status_t save_at_exit(void *data)
+/* A pre-cleanup of the configuration pool: it runs when a generation
+ * ends (a restart, or the parent's exit, when that pool is destroyed
+ * before the process pool and so while the segment is still mapped), and
+ * before mod_so unloads this module, so no pointer into it outlives it. */
+static apr_status_t save_at_generation_end(void *data)
 {
-    save_now(data, "shutdown");
+    save_now(data, "restart or shutdown");
     return APR_SUCCESS;
 }
 
@@ -109,28 +106,15 @@ static void load_file(shm_ctx_t *ctx, server_rec *s)
     }
 }
 
-static void setup_persistence(shm_ctx_t *ctx, server_rec *s)
+static void setup_persistence(shm_ctx_t *ctx, apr_pool_t *pconf)
 {
-    apr_pool_t *pproc = s->process->pool;
-    persist_state_t *ps = NULL;
-
-    apr_pool_userdata_get((void **)&ps, PERSIST_KEY, pproc);
-    if (!ps) {
-        ps = apr_pcalloc(pproc, sizeof(*ps));
-        ps->last_save = apr_time_now();
-        apr_pool_userdata_set(ps, PERSIST_KEY, apr_pool_cleanup_null, pproc);
-        /* A pre-cleanup, so it runs while every segment is still mapped,
-         * whatever order they were created in. */
-        apr_pool_pre_cleanup_register(pproc, ps, save_at_exit);
+    /* post_config runs only in the parent, and after httpd detaches (it
+     * forks between the first configuration pass and the second). */
+    ctx->parent = getpid();
+    ctx->last_save = apr_time_now();
+    if (ctx->persist_file) {
+        apr_pool_pre_cleanup_register(pconf, ctx, save_at_generation_end);
     }
-    /* Again each generation: httpd detaches (forks) between the first
-     * configuration pass and the second, and post_config runs only in the
-     * parent. */
-    ps->parent = getpid();
-    free(ps->path);
-    ps->path = ctx->persist_file ? strdup(ctx->persist_file) : NULL;
-    ps->table = ctx->table;
-    ps->s = s;
 }
 
 static apr_status_t shm_init(store_backend_t *be, apr_pool_t *pconf,
@@ -143,13 +127,12 @@ static apr_status_t shm_init(store_backend_t *be, apr_pool_t *pconf,
     apr_status_t rv;
     int err;
 
-    (void)pconf;
     ctx->s = s;
     old = shm_segment_find(s, SHM_KEY);
     if (old && apr_shm_size_get(old) == size
         && st_table_attach(&ctx->table, apr_shm_baseaddr_get(old),
                            size) == 0) {
-        setup_persistence(ctx, s);
+        setup_persistence(ctx, pconf);
         return APR_SUCCESS;
     }
 
@@ -189,7 +172,7 @@ static apr_status_t shm_init(store_backend_t *be, apr_pool_t *pconf,
     else if (ctx->persist_file) {
         load_file(ctx, s);
     }
-    setup_persistence(ctx, s);
+    setup_persistence(ctx, pconf);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "session store: %u sessions "
                  "in %" APR_SIZE_T_FMT " bytes of shared memory",
                  ctx->capacity, size);
@@ -199,15 +182,10 @@ static apr_status_t shm_init(store_backend_t *be, apr_pool_t *pconf,
 static void shm_maintain(store_backend_t *be, apr_time_t now)
 {
     shm_ctx_t *ctx = be->ctx;
-    persist_state_t *ps = NULL;
 
-    if (!ctx->persist_file || !ctx->persist_interval) {
-        return;
-    }
-    apr_pool_userdata_get((void **)&ps, PERSIST_KEY, ctx->s->process->pool);
-    if (ps && now - ps->last_save
-              >= apr_time_from_sec(ctx->persist_interval)) {
-        save_now(ps, "interval");
+    if (ctx->persist_file && ctx->persist_interval
+        && now - ctx->last_save >= apr_time_from_sec(ctx->persist_interval)) {
+        save_now(ctx, "interval");
     }
 }
 

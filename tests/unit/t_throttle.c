@@ -12,6 +12,12 @@
 
 #define SEC 1000000LL
 
+static int attempt(lt_table_t *t, const char *key, uint32_t max,
+                   int64_t now, lt_verdict_t *v)
+{
+    return lt_attempt(t, key, max, 300, now, v);
+}
+
 int main(void)
 {
     size_t size = lt_table_size(64);
@@ -26,71 +32,108 @@ int main(void)
     ok(lt_table_attach(&t2, mem, size) == 0, "attach");
     ok(lt_table_attach(&t2, mem, size + 1) != 0, "attach checks the size");
 
-    lt_check(&t, "u:alice", 3, 300, now, &v);
-    ok(!v.throttled, "a new key is not throttled");
-    for (i = 0; i < 2; i++) {
-        lt_fail(&t, "u:alice", 300, now + i * SEC);
+    for (i = 0; i < 3; i++) {
+        attempt(i == 2 ? &t2 : &t, "u:alice", 3, now + i * SEC, &v);
+        ok(!v.throttled, "attempt %d of 3 may go on", i + 1);
     }
-    lt_check(&t, "u:alice", 3, 300, now + 2 * SEC, &v);
-    ok(!v.throttled, "two failures of three allowed");
-    lt_fail(&t2, "u:alice", 300, now + 3 * SEC);
-    lt_check(&t, "u:alice", 3, 300, now + 4 * SEC, &v);
-    ok(v.throttled, "the third failure (through another handle) throttles");
+    attempt(&t, "u:alice", 3, now + 4 * SEC, &v);
+    ok(v.throttled, "the fourth is refused (one counted through another "
+       "handle)");
     is_int(v.retry_after, 296, "Retry-After counts to the end of the window");
     ok(v.first_notice, "the first refusal is to be logged");
-    lt_check(&t, "u:alice", 3, 300, now + 5 * SEC, &v);
+    attempt(&t, "u:alice", 3, now + 5 * SEC, &v);
     ok(v.throttled && !v.first_notice, "later refusals are not logged again");
-    lt_check(&t, "u:bob", 3, 300, now + 5 * SEC, &v);
+    attempt(&t, "u:bob", 3, now + 5 * SEC, &v);
     ok(!v.throttled, "other keys are free");
-    lt_check(&t, "u:alice", 0, 300, now + 5 * SEC, &v);
+    for (i = 0; i < 10; i++) {
+        attempt(&t, "u:nolimit", 0, now, &v);
+    }
     ok(!v.throttled, "a limit of 0 means off");
-    lt_check(&t, "u:alice", 3, 300, now + 300 * SEC, &v);
+    ok(find(&t, "u:nolimit", 0, 0, 0) == NULL, "and counts nothing");
+    attempt(&t, "u:alice", 3, now + 300 * SEC, &v);
     ok(!v.throttled, "free again when the window is over");
-    lt_fail(&t, "u:alice", 300, now + 301 * SEC);
-    lt_check(&t, "u:alice", 3, 300, now + 301 * SEC, &v);
-    ok(!v.throttled, "a failure after the window starts a new one");
 
+    /* Successful logins give their attempt back. */
     for (i = 0; i < 3; i++) {
-        lt_fail(&t, "u:carol", 300, now);
+        attempt(&t, "a:10.1.1.1", 3, now, &v);
+        lt_release(&t, "a:10.1.1.1");
+    }
+    attempt(&t, "a:10.1.1.1", 3, now, &v);
+    ok(!v.throttled, "released attempts do not count");
+    for (i = 0; i < 3; i++) {
+        attempt(&t, "u:carol", 3, now, &v);
     }
     lt_reset(&t, "u:carol");
-    lt_check(&t, "u:carol", 3, 300, now, &v);
+    attempt(&t, "u:carol", 3, now, &v);
     ok(!v.throttled, "reset forgets the failures");
+    lt_release(&t, "u:nobody");
+    ok(1, "releasing an unknown key is harmless");
 
-    /* Far more keys than entries: memory stays bounded, nothing breaks,
-     * and the newest keys are still counted. */
+    /* A flood of junk keys does not wash a throttled key out. */
+    for (i = 0; i < 3; i++) {
+        attempt(&t, "u:victim", 3, now, &v);
+    }
     for (i = 0; i < 5000; i++) {
         char key[32];
-        snprintf(key, sizeof(key), "a:10.0.%d.%d", i / 256, i % 256);
-        lt_fail(&t, key, 300, now + i);
-        lt_fail(&t, key, 300, now + i);
+        snprintf(key, sizeof(key), "u:junk%d", i);
+        attempt(&t, key, 3, now + i, &v);
     }
-    lt_check(&t, "a:10.0.19.135", 2, 300, now + 5000, &v);
-    ok(v.throttled, "the newest key survives a flood of others");
+    attempt(&t, "u:victim", 3, now + 6000, &v);
+    ok(v.throttled, "the throttled key survives 5000 others");
 
     {
         char longkey[300];
         memset(longkey, 'k', sizeof(longkey) - 1);
         longkey[sizeof(longkey) - 1] = '\0';
-        lt_fail(&t, longkey, 300, now);
-        lt_check(&t, longkey, 1, 300, now, &v);
+        attempt(&t, longkey, 1, now, &v);
+        attempt(&t, longkey, 1, now, &v);
         ok(v.throttled, "an over-long key is cut to its first %d bytes and "
            "still counted", LT_KEY_MAX - 1);
+    }
+
+    /* Parallel attempts: exactly max pass, however many processes try at
+     * once (a check and a later count would let them all through). */
+    {
+        enum { PROCS = 8, TRIES = 50, MAX = 20 };
+        pid_t pids[PROCS];
+        int passed = 0, p, status;
+        int *counts = mmap(NULL, sizeof(int) * PROCS, PROT_READ | PROT_WRITE,
+                           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        for (p = 0; p < PROCS; p++) {
+            if ((pids[p] = fork()) == 0) {
+                int k, mine = 0;
+                for (k = 0; k < TRIES; k++) {
+                    lt_verdict_t w;
+                    if (lt_attempt(&t, "u:raced", MAX, 300, now, &w) == 0
+                        && !w.throttled) {
+                        mine++;
+                    }
+                }
+                counts[p] = mine;
+                _exit(0);
+            }
+        }
+        for (p = 0; p < PROCS; p++) {
+            waitpid(pids[p], &status, 0);
+            passed += counts[p];
+        }
+        is_int(passed, MAX, "%d processes x %d attempts: exactly %d passed",
+               PROCS, TRIES, MAX);
     }
 
     /* A holder killed with the lock: the next caller goes on. */
     {
         pid_t pid = fork();
         if (pid == 0) {
-            lt_fail(&t, "u:dave", 300, now);
+            attempt(&t, "u:dave", 2, now, &v);
             pthread_mutex_lock(&t.hdr->lock);
             _exit(0);
         }
         waitpid(pid, NULL, 0);
-        ok(lt_fail(&t, "u:dave", 300, now) == 0,
+        ok(attempt(&t, "u:dave", 2, now, &v) == 0 && !v.throttled,
            "usable after a child died holding the lock");
-        lt_check(&t, "u:dave", 2, 300, now, &v);
-        ok(v.throttled, "both failures counted across processes");
+        attempt(&t, "u:dave", 2, now, &v);
+        ok(v.throttled, "both attempts counted across processes");
     }
     munmap(mem, size);
     return done_testing();
