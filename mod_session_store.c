@@ -114,6 +114,8 @@ typedef struct {
     int throttle_set;
     int check_origin;
     int check_origin_set;
+    const char *realm;                 /* NULL: the virtual host */
+    int realm_set;
 } store_dir_conf;
 
 static void *create_server_conf(apr_pool_t *p, server_rec *s)
@@ -221,6 +223,8 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->check_origin = add->check_origin_set ? add->check_origin
                                                : base->check_origin;
     conf->check_origin_set = add->check_origin_set || base->check_origin_set;
+    conf->realm = add->realm_set ? add->realm : base->realm;
+    conf->realm_set = add->realm_set || base->realm_set;
     return conf;
 }
 
@@ -542,6 +546,18 @@ static const char *set_login_throttle(cmd_parms *cmd, void *config,
     return NULL;
 }
 
+static const char *set_realm(cmd_parms *cmd, void *config, const char *arg)
+{
+    store_dir_conf *conf = config;
+    (void)cmd;
+    if (!*arg) {
+        return "SessionStoreRealm: the realm name may not be empty";
+    }
+    conf->realm = arg;
+    conf->realm_set = 1;
+    return NULL;
+}
+
 static const char *set_check_origin(cmd_parms *cmd, void *config, int flag)
 {
     store_dir_conf *conf = config;
@@ -694,6 +710,9 @@ static const command_rec store_cmds[] = {
     AP_INIT_TAKE_ARGV("SessionStoreLoginThrottle", set_login_throttle, NULL,
         OR_AUTHCFG, "Failed logins allowed per user name and per client "
         "address within a window of seconds (default 10 30 300), or Off"),
+    AP_INIT_TAKE1("SessionStoreRealm", set_realm, NULL, RSRC_CONF | OR_AUTHCFG,
+        "Who shares sessions: a login counts only where the realm is the "
+        "same (default: the virtual host)"),
     AP_INIT_FLAG("SessionStoreLoginCheckOrigin", set_check_origin, NULL,
         OR_AUTHCFG, "Refuse a login whose Origin header names another site "
         "(default On)"),
@@ -809,6 +828,33 @@ static session_store_status_t from_table(st_status_t st)
     return SESSION_STORE_UNAVAILABLE;
 }
 
+/* The realm of r as stored with a session: a hash of SessionStoreRealm,
+ * or of the virtual host's name and port, so that a session made through
+ * one virtual host (or login) is no pass for another that does not share
+ * its realm.  Stable across restarts, for the persist file. */
+static apr_uint32_t realm_of(request_rec *r)
+{
+    store_dir_conf *dconf = ap_get_module_config(r->per_dir_config,
+                                                 &session_store_module);
+    const char *name = dconf->realm;
+    apr_uint32_t h = 2166136261u;
+
+    if (!name) {
+        name = apr_psprintf(r->pool, "vhost:%s:%u",
+                            r->server->server_hostname
+                            ? r->server->server_hostname : "",
+                            (unsigned)r->server->port);
+    }
+    else {
+        name = apr_pstrcat(r->pool, "realm:", name, NULL);
+    }
+    for (; *name; name++) {
+        h ^= (unsigned char)*name;
+        h *= 16777619u;
+    }
+    return h;
+}
+
 static session_store_session_t *session_from(apr_pool_t *p,
                                              const st_session_t *s)
 {
@@ -895,6 +941,13 @@ static session_store_status_t session_store_lookup(request_rec *r,
             status = from_table(conf->store->lookup(conf->store, sid,
                                                     apr_time_now(), 1,
                                                     &found));
+            if (status == SESSION_STORE_OK && found.realm != realm_of(r)) {
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "session store: "
+                              "session of user %s belongs to another realm "
+                              "(SessionStoreRealm); not accepted here",
+                              ap_escape_logitem(r->pool, found.user));
+                status = SESSION_STORE_NOT_FOUND;
+            }
             if (status == SESSION_STORE_OK) {
                 *session = session_from(r->pool, &found);
             }
@@ -969,6 +1022,7 @@ static session_store_status_t session_store_create(request_rec *r, const char *u
     rec.created = rec.last_access = now;
     rec.idle_timeout = conf->idle_timeout;
     rec.max_age = conf->max_age;
+    rec.realm = realm_of(r);
 
     /* 192 random bits do not collide; the loop is for a broken RNG. */
     for (tries = 0; tries < 3; tries++) {
@@ -1343,12 +1397,14 @@ static int login_handler(request_rec *r)
         return rv;
     }
 
+    memset(fields, 0, sizeof(fields));
     fields[0].name = dconf->user_field;
     fields[0].value = user;
     fields[0].size = sizeof(user);
     fields[1].name = dconf->password_field;
     fields[1].value = password;
     fields[1].size = sizeof(password);
+    fields[1].allow_tab = 1;
     fields[2].name = dconf->redirect_field;
     fields[2].value = redirect;
     fields[2].size = sizeof(redirect);

@@ -279,6 +279,8 @@ static int refuse(request_rec *r, const auth_dir_conf *conf, int status,
 
     if (status != HTTP_SERVICE_UNAVAILABLE && conf->login_url
         && is_navigation(r)) {
+        /* headers_out too: httpd's canned 302 page links to it. */
+        apr_table_setn(r->headers_out, "Location", conf->login_url);
         apr_table_setn(r->err_headers_out, "Location", conf->login_url);
         return HTTP_MOVED_TEMPORARILY;
     }
@@ -352,18 +354,33 @@ static int auth_note_failure(request_rec *r, const char *auth_type)
     if (r->user && !apr_table_get(r->notes, NOTE_ERROR)) {
         apr_table_setn(r->notes, NOTE_ERROR, "Not authorized");
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "socketio_auth: user %s "
-                      "is not authorized for %s (Require)", r->user,
+                      "is not authorized for %s (Require)",
+                      ap_escape_logitem(r->pool, r->user),
                       ap_escape_logitem(r->pool, r->uri));
     }
     return OK;
 }
 
-/* Fixups run only once authorization has passed: a 403 after that is
- * the backend's or the file system's, not a Require refusal. */
+/* Fixups run only once authorization has passed, for subrequests and
+ * internal redirects too (which skip header_parser, and may skip
+ * check_authn when they inherit the user): the identity header is made
+ * to say exactly who we authenticated, or nothing.  A 403 after this
+ * point is the backend's or the file system's, not a Require refusal. */
 static int auth_fixups(request_rec *r)
 {
-    if (r->user && in_scope(r)) {
+    auth_dir_conf *conf;
+
+    if (!in_scope(r)) {
+        return DECLINED;
+    }
+    conf = ap_get_module_config(r->per_dir_config, &socketio_auth_module);
+    if (r->user && r->ap_auth_type
+        && !strcasecmp(r->ap_auth_type, AUTH_TYPE)) {
+        apr_table_setn(r->headers_in, conf->header, r->user);
         apr_table_setn(r->notes, NOTE_AUTHORIZED, "1");
+    }
+    else {
+        scrub_identity(r, conf);
     }
     return DECLINED;
 }

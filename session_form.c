@@ -14,9 +14,10 @@ static int hex_value(unsigned char c)
 }
 
 /* Decode in[0..len) into out (size bytes).  Returns the decoded length, or
- * (size_t)-1 for a bad escape or a control byte, (size_t)-2 when it does
- * not fit.  Tab is the one control byte a password may hold. */
-static size_t form_decode(const char *in, size_t len, char *out, size_t size)
+ * (size_t)-1 for a bad escape or a control byte (TAB allowed when
+ * allow_tab), (size_t)-2 when it does not fit. */
+static size_t form_decode(const char *in, size_t len, char *out, size_t size,
+                          int allow_tab)
 {
     size_t i, o = 0;
 
@@ -38,7 +39,7 @@ static size_t form_decode(const char *in, size_t len, char *out, size_t size)
             c = (unsigned char)(hi << 4 | lo);
             i += 2;
         }
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        if ((c < 0x20 && !(c == '\t' && allow_tab)) || c == 0x7f) {
             return (size_t)-1;
         }
         if (o + 1 >= size) {
@@ -54,7 +55,7 @@ static size_t form_decode(const char *in, size_t len, char *out, size_t size)
 static int name_is(const char *in, size_t len, const char *name)
 {
     char buf[64];
-    size_t n = form_decode(in, len, buf, sizeof(buf));
+    size_t n = form_decode(in, len, buf, sizeof(buf), 0);
     return n != (size_t)-1 && n != (size_t)-2 && strcmp(buf, name) == 0;
 }
 
@@ -89,7 +90,8 @@ sf_status_t sf_parse(const char *body, size_t len, sf_field_t *fields,
                     return SF_DUPLICATE;
                 }
                 n = form_decode(val, (size_t)(pair_end - val),
-                                fields[k].value, fields[k].size);
+                                fields[k].value, fields[k].size,
+                                fields[k].allow_tab);
                 if (n == (size_t)-1) {
                     return SF_BAD_ENCODING;
                 }

@@ -5,7 +5,8 @@
  * fuzzed on its own.  Only the fields asked for are decoded; a field that
  * is repeated, too long, badly escaped or holds a NUL or control byte makes
  * the whole form invalid, since guessing which copy the user meant is how
- * parser differentials start.
+ * parser differentials start.  TAB is accepted only in fields that ask for
+ * it (a password), so that no user name can forge columns in a log.
  */
 #ifndef SESSION_FORM_H
 #define SESSION_FORM_H
@@ -24,6 +25,7 @@ typedef struct sf_field {
     char       *value;  /* in: buffer; out: decoded, NUL-terminated */
     size_t      size;   /* in: buffer size, NUL included */
     int         found;  /* out: 1 if present (possibly empty) */
+    int         allow_tab; /* in: 1 to accept TAB (a password may hold one) */
 } sf_field_t;
 
 /* Parse body (len bytes, need not be NUL-terminated).  On anything but

@@ -16,7 +16,7 @@
 #include <openssl/evp.h>
 
 #define SP_MAGIC   "SIOSESS"
-#define SP_VERSION 1u
+#define SP_VERSION 2u
 
 struct sp_header {
     char     magic[8];
@@ -102,6 +102,7 @@ static int save_one(void *c, const st_session_t *s)
     rec.last_access = s->last_access;
     rec.idle_timeout = s->idle_timeout;
     rec.max_age = s->max_age;
+    rec.realm = s->realm;
     if (write_all(sc->fd, &rec, sizeof(rec)) != 0) {
         sc->failed = errno ? errno : EIO;
         return 1;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #define ST_MAGIC    0x53494f53u  /* "SIOS" */
-#define ST_VERSION  1u
+#define ST_VERSION  2u
 #define ST_NIL      UINT32_MAX
 #define ST_ALIGN    64
 
@@ -34,7 +34,7 @@ struct st_slot {
     uint32_t lprev;                 /* LRU: towards the head (newer) */
     uint32_t lnext;                 /* LRU: towards the tail (older) */
     uint32_t state;
-    uint32_t reserved;
+    uint32_t realm;
 };
 
 struct st_table_hdr {
@@ -277,6 +277,7 @@ static void slot_copy_out(const struct st_slot *s, st_session_t *out)
     out->last_access = s->last_access;
     out->idle_timeout = s->idle_timeout;
     out->max_age = s->max_age;
+    out->realm = s->realm;
 }
 
 /* ---- repair after a lock holder died ---- */
@@ -427,6 +428,7 @@ st_status_t st_create(st_table_t *t, const st_session_t *in, int64_t now,
     s->last_access = in->last_access;
     s->idle_timeout = in->idle_timeout;
     s->max_age = in->max_age;
+    s->realm = in->realm;
     s->hash = hash;
     s->state = SLOT_USED;
 

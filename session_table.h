@@ -31,6 +31,7 @@ typedef struct st_session {
     int64_t  last_access;   /* microseconds since the epoch */
     uint32_t idle_timeout;  /* seconds, 0 = none */
     uint32_t max_age;       /* seconds, 0 = none */
+    uint32_t realm;         /* who may accept it: a hash the caller keeps */
 } st_session_t;
 
 typedef struct st_stats {

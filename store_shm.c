@@ -18,6 +18,7 @@
 #include "shm_segment.h"
 #include "session_persist.h"
 
+#include "http_core.h"
 #include "http_log.h"
 #include "apr_strings.h"
 #include "apr_general.h"
@@ -112,7 +113,10 @@ static void setup_persistence(shm_ctx_t *ctx, apr_pool_t *pconf)
      * forks between the first configuration pass and the second). */
     ctx->parent = getpid();
     ctx->last_save = apr_time_now();
-    if (ctx->persist_file) {
+    /* Not after the preflight pass that only checks the configuration:
+     * the table then holds just what was loaded. */
+    if (ctx->persist_file
+        && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         apr_pool_pre_cleanup_register(pconf, ctx, save_at_generation_end);
     }
 }

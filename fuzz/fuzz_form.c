@@ -39,7 +39,8 @@ typedef struct ref_field {
 
 /* Decodes in[0..len) into out (len bytes).  Returns how many bytes
  * decoded before the first bad one, and sets *bad if there is one. */
-static size_t ref_decode(const uint8_t *in, size_t len, char *out, int *bad)
+static size_t ref_decode(const uint8_t *in, size_t len, char *out, int *bad,
+                         int allow_tab)
 {
     size_t i = 0, o = 0;
 
@@ -59,7 +60,7 @@ static size_t ref_decode(const uint8_t *in, size_t len, char *out, int *bad)
             c = c == '+' ? ' ' : c;
             i++;
         }
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        if ((c < 0x20 && !(c == '\t' && allow_tab)) || c == 0x7f) {
             *bad = 1;
             break;
         }
@@ -94,7 +95,7 @@ static sf_status_t ref_parse(const uint8_t *body, size_t len,
             free(name);
             return SF_BAD_ENCODING;
         }
-        dn = ref_decode(pair, nlen, name, &bad);
+        dn = ref_decode(pair, nlen, name, &bad, 0);
         for (k = 0; !bad && dn <= 63 && k < nfields && match < 0; k++) {
             if (strlen(names[k]) == dn && memcmp(names[k], name, dn) == 0) {
                 match = k;
@@ -109,7 +110,9 @@ static sf_status_t ref_parse(const uint8_t *body, size_t len,
             if (rf[match].found) {
                 return SF_DUPLICATE;
             }
-            good = ref_decode(val, vlen, rf[match].value, &bad);
+            /* TAB only in the second field, as the login asks for it in
+             * the password alone. */
+            good = ref_decode(val, vlen, rf[match].value, &bad, match == 1);
             if (good >= sizes[match]) {
                 return SF_TOO_LONG;
             }
@@ -147,6 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fields[k].value = malloc(sizes[k]);
         fields[k].size = sizes[k];
         fields[k].found = -1;
+        fields[k].allow_tab = (k == 1);
         rf[k].value = malloc(in.n + 1);
     }
     st = sf_parse(body, in.n, fields, nfields, &bad_field);

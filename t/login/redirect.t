@@ -42,8 +42,8 @@ my @cases = (
     ['\\\\evil.example',                   $DEFAULT],
     ['/%2F%2Fevil.example',                $DEFAULT],   # decodes to ///evil.example
     ['/%2Fevil.example',                   $DEFAULT],   # decodes to //evil.example
-    ['%09//evil.example',                  $DEFAULT],
-    ['/%09/evil.example',                  $DEFAULT],   # browsers drop the tab
+    ['%09//evil.example',                  400],        # TAB only in a password
+    ['/%09/evil.example',                  400],        # (browsers drop it: //evil)
     ['+//evil.example',                    $DEFAULT],
     ['/+/evil.example',                    $DEFAULT],
     ['/%0A/evil.example',                  400],

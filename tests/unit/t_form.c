@@ -9,9 +9,9 @@ static sf_field_t fields[3];
 
 static sf_status_t parse(const char *body, const char **bad)
 {
-    fields[0] = (sf_field_t){ "username", user, sizeof(user), 0 };
-    fields[1] = (sf_field_t){ "password", pass, sizeof(pass), 0 };
-    fields[2] = (sf_field_t){ "redirect", redir, sizeof(redir), 0 };
+    fields[0] = (sf_field_t){ "username", user, sizeof(user), 0, 0 };
+    fields[1] = (sf_field_t){ "password", pass, sizeof(pass), 0, 1 };
+    fields[2] = (sf_field_t){ "redirect", redir, sizeof(redir), 0, 0 };
     return sf_parse(body, strlen(body), fields, 3, bad);
 }
 
@@ -59,6 +59,8 @@ int main(void)
            "dangling %%");
     is_int(parse("username=%C0%AFx&password=p%09q", &bad), SF_OK,
            "overlong UTF-8 bytes pass as bytes, tab allowed in a password");
+    is_int(parse("username=a%09b&password=x", &bad), SF_BAD_ENCODING,
+           "but not in a user name");
     {
         const char body[] = "username=a\0b&password=x";
         is_int(sf_parse(body, sizeof(body) - 1, fields, 3, &bad),
