@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -81,34 +82,53 @@ static void final_digest(const struct sp_header *h,
     EVP_MD_CTX_free(ctx);
 }
 
+/* Records go out in batches: a million sessions are not a million
+ * system calls in the parent process. */
+#define SAVE_BATCH 256
+
 struct save_ctx {
-    int         fd;
-    EVP_MD_CTX *md;
-    uint64_t    count;
-    int         failed;
+    int          fd;
+    EVP_MD_CTX  *md;
+    uint64_t     count;
+    int          failed;
+    size_t       queued;
+    st_session_t batch[SAVE_BATCH];
 };
+
+static int save_flush(struct save_ctx *sc)
+{
+    size_t bytes = sc->queued * sizeof(st_session_t);
+
+    if (bytes && write_all(sc->fd, sc->batch, bytes) != 0) {
+        sc->failed = errno ? errno : EIO;
+        return -1;
+    }
+    if (bytes) {
+        EVP_DigestUpdate(sc->md, sc->batch, bytes);
+    }
+    sc->count += sc->queued;
+    sc->queued = 0;
+    return 0;
+}
 
 static int save_one(void *c, const st_session_t *s)
 {
     struct save_ctx *sc = c;
-    st_session_t rec;
+    st_session_t *rec = &sc->batch[sc->queued++];
 
     /* Copied into a zeroed record so that padding carries nothing. */
-    memset(&rec, 0, sizeof(rec));
-    memcpy(rec.id, s->id, sizeof(rec.id));
-    memcpy(rec.user, s->user, sizeof(rec.user));
-    memcpy(rec.remote, s->remote, sizeof(rec.remote));
-    rec.created = s->created;
-    rec.last_access = s->last_access;
-    rec.idle_timeout = s->idle_timeout;
-    rec.max_age = s->max_age;
-    rec.realm = s->realm;
-    if (write_all(sc->fd, &rec, sizeof(rec)) != 0) {
-        sc->failed = errno ? errno : EIO;
+    memset(rec, 0, sizeof(*rec));
+    memcpy(rec->id, s->id, sizeof(rec->id));
+    memcpy(rec->user, s->user, sizeof(rec->user));
+    memcpy(rec->remote, s->remote, sizeof(rec->remote));
+    rec->created = s->created;
+    rec->last_access = s->last_access;
+    rec->idle_timeout = s->idle_timeout;
+    rec->max_age = s->max_age;
+    rec->realm = s->realm;
+    if (sc->queued == SAVE_BATCH && save_flush(sc) != 0) {
         return 1;
     }
-    EVP_DigestUpdate(sc->md, &rec, sizeof(rec));
-    sc->count++;
     return 0;
 }
 
@@ -117,7 +137,7 @@ int sp_save(st_table_t *t, const char *path, int64_t now, sp_result_t *res,
 {
     char tmp[4096];
     struct sp_header h;
-    struct save_ctx sc;
+    struct save_ctx *sc;
     unsigned char rmd[32], fmd[32];
     unsigned int n;
     int rv = -1;
@@ -127,13 +147,21 @@ int sp_save(st_table_t *t, const char *path, int64_t now, sp_result_t *res,
                          (long)getpid()) >= sizeof(tmp)) {
         return fail(err, errlen, "path too long");
     }
-    memset(&sc, 0, sizeof(sc));
-    sc.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (sc.fd < 0) {
-        return fail(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+    if ((sc = calloc(1, sizeof(*sc))) == NULL) {
+        return fail(err, errlen, "out of memory");
     }
-    sc.md = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(sc.md, EVP_sha256(), NULL);
+    /* Written by root: never through a link someone planted, never into a
+     * file that already exists (a stale one of ours is removed first). */
+    unlink(tmp);
+    sc->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0600);
+    if (sc->fd < 0) {
+        fail(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+        free(sc);
+        return -1;
+    }
+    sc->md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(sc->md, EVP_sha256(), NULL);
 
     memset(&h, 0, sizeof(h));
     memcpy(h.magic, SP_MAGIC, sizeof(SP_MAGIC));
@@ -141,48 +169,52 @@ int sp_save(st_table_t *t, const char *path, int64_t now, sp_result_t *res,
     h.record_size = sizeof(st_session_t);
     h.written_at = now;
     /* The count is known only at the end: the header is written twice. */
-    if (write_all(sc.fd, &h, sizeof(h)) != 0) {
+    if (write_all(sc->fd, &h, sizeof(h)) != 0) {
         fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
-    if (st_foreach(t, now, save_one, &sc) < 0) {
+    if (st_foreach(t, now, save_one, sc) < 0) {
         fail(err, errlen, "cannot lock the session table");
         goto out;
     }
-    if (sc.failed) {
-        fail(err, errlen, "cannot write %s: %s", tmp, strerror(sc.failed));
+    if (!sc->failed) {
+        save_flush(sc);
+    }
+    if (sc->failed) {
+        fail(err, errlen, "cannot write %s: %s", tmp, strerror(sc->failed));
         goto out;
     }
-    EVP_DigestFinal_ex(sc.md, rmd, &n);
-    h.count = sc.count;
+    EVP_DigestFinal_ex(sc->md, rmd, &n);
+    h.count = sc->count;
     final_digest(&h, rmd, fmd);
-    if (write_all(sc.fd, fmd, sizeof(fmd)) != 0
-        || pwrite(sc.fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)
-        || fsync(sc.fd) != 0) {
+    if (write_all(sc->fd, fmd, sizeof(fmd)) != 0
+        || pwrite(sc->fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)
+        || fsync(sc->fd) != 0) {
         fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
-    if (close(sc.fd) != 0) {
-        sc.fd = -1;
+    if (close(sc->fd) != 0) {
+        sc->fd = -1;
         fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
-    sc.fd = -1;
+    sc->fd = -1;
     if (rename(tmp, path) != 0) {
         fail(err, errlen, "cannot rename %s to %s: %s", tmp, path,
              strerror(errno));
         goto out;
     }
-    res->written = (long)sc.count;
+    res->written = (long)sc->count;
     rv = 0;
 out:
-    if (sc.fd >= 0) {
-        close(sc.fd);
+    if (sc->fd >= 0) {
+        close(sc->fd);
     }
     if (rv != 0) {
         unlink(tmp);
     }
-    EVP_MD_CTX_free(sc.md);
+    EVP_MD_CTX_free(sc->md);
+    free(sc);
     return rv;
 }
 
@@ -206,7 +238,7 @@ int sp_load(st_table_t *t, const char *path, int64_t now, sp_result_t *res,
     int fd, pass, rv = -1;
 
     memset(res, 0, sizeof(*res));
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT) {
             return 0;
@@ -215,6 +247,14 @@ int sp_load(st_table_t *t, const char *path, int64_t now, sp_result_t *res,
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         fail(err, errlen, "not a regular file");
+        goto out;
+    }
+    /* Whoever can write it can make sessions: only its owner (the user
+     * httpd starts as, who writes it) may. */
+    if ((st.st_mode & 022) || st.st_uid != geteuid()) {
+        fail(err, errlen, "writable by others or not owned by the user "
+             "httpd starts as (mode %o, owner %ld)", st.st_mode & 0777,
+             (long)st.st_uid);
         goto out;
     }
     if (read_all(fd, &h, sizeof(h)) != 0

@@ -99,6 +99,22 @@ int main(void)
     is_int(sp_load(&b, path, now, &res, err, sizeof(err)), 0,
            "flipped back, it loads");
 
+    chmod(path, 0620);
+    c = new_table(16);
+    is_int(sp_load(&c, path, now, &res, err, sizeof(err)), -1,
+           "a file others may write is refused");
+    printf("# %s\n", err);
+    chmod(path, 0600);
+    {
+        char link[300];
+        snprintf(link, sizeof(link), "%s/link", dir);
+        symlink(path, link);
+        is_int(sp_load(&c, link, now, &res, err, sizeof(err)), -1,
+               "a symbolic link is not followed");
+        printf("# %s\n", err);
+        unlink(link);
+    }
+
     truncate(path, 200);
     c = new_table(16);
     is_int(sp_load(&c, path, now, &res, err, sizeof(err)), -1,
