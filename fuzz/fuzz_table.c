@@ -5,8 +5,8 @@
  * Input: byte 0: capacity (1 + b % 16); byte 1: bit 0 refuse when full,
  * the rest seeds the hash; then operations, one opcode byte each
  * (op % 10) followed by its argument bytes:
- *   0,1 create  id (bit 7: an invalid id), user/remote, created and last
- *               access before now, idle timeout and maximum age
+ *   0,1 create  id (bit 7: an invalid id), user/remote/realm, created and
+ *               last access before now, idle timeout and maximum age
  *   2,3 lookup  id (bit 7: invalid), bit 6: touch
  *   4   destroy id (bit 7: invalid)
  *   5   destroy every session of a user
@@ -29,7 +29,7 @@
 typedef struct m_sess {
     int id, user, remote;
     int64_t created, last_access;
-    uint32_t idle_timeout, max_age;
+    uint32_t idle_timeout, max_age, realm;
 } m_sess_t;
 
 typedef struct model {
@@ -92,7 +92,8 @@ static void check_copy(const st_session_t *got, const m_sess_t *want,
                 && got->created == want->created
                 && got->last_access == want->last_access
                 && got->idle_timeout == want->idle_timeout
-                && got->max_age == want->max_age,
+                && got->max_age == want->max_age
+                && got->realm == want->realm,
                 "copy of session %d (%s) differs from the model", want->id,
                 ids[want->id]);
     FUZZ_ASSERT(st_session_expired(got, now) == m_expired(want, now),
@@ -179,6 +180,8 @@ static void check_foreach(st_table_t *t, const model_t *m, int64_t now,
                 v.count, live);
 }
 
+static const uint32_t realms[4] = { 0, 1, 0x9e3779b9u, UINT32_MAX };
+
 static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
                       int refuse)
 {
@@ -195,6 +198,7 @@ static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
     ms.id = b_id % FZ_NIDS;
     ms.user = b_who % FZ_NUSERS;
     ms.remote = (b_who >> 7) & 1;
+    ms.realm = realms[(b_who >> 5) & 3];
     ms.created = now - (int64_t)(b_time & 15) * SEC;
     ms.last_access = ms.created + (int64_t)(b_time >> 4) * SEC;
     ms.idle_timeout = fz_idle_choices[b_lim & 7];
@@ -211,6 +215,7 @@ static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
     s.last_access = ms.last_access;
     s.idle_timeout = ms.idle_timeout;
     s.max_age = ms.max_age;
+    s.realm = ms.realm;
 
     st = st_create(t, &s, now, refuse, &info);
     if (b_id & 0x80) {

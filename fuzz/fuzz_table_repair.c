@@ -56,6 +56,7 @@ static void do_create(st_table_t *t, fz_input_t *in, int64_t now)
     s.last_access = s.created + (int64_t)(b_time >> 4) * SEC;
     s.idle_timeout = fz_idle_choices[b_lim & 7];
     s.max_age = fz_max_age_choices[(b_lim >> 3) & 7];
+    s.realm = b_lim >> 6;
     (void)st_create(t, &s, now, 0, NULL);
 }
 
@@ -85,7 +86,8 @@ static int same_session(const struct st_slot *a, const struct st_slot *b)
         && memcmp(a->user, b->user, ST_USER_MAX) == 0
         && memcmp(a->remote, b->remote, ST_ADDR_MAX) == 0
         && a->created == b->created && a->last_access == b->last_access
-        && a->idle_timeout == b->idle_timeout && a->max_age == b->max_age;
+        && a->idle_timeout == b->idle_timeout && a->max_age == b->max_age
+        && a->realm == b->realm;
 }
 
 static void die_mid_operation(st_table_t *t, void *mem, size_t size,
