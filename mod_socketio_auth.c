@@ -245,10 +245,12 @@ static void strip_session_cookie(request_rec *r)
     size = 2 * strlen(header) + 1;
     rest = apr_palloc(r->pool, size);
     n = sc_cookie_remove(header, store_cookie_name(r), rest, size);
-    if (n == 0) {
+    if (n == 0 || n == (apr_size_t)-1) {
+        /* Nothing else left, or (never, with this size) no room: the
+         * backend gets no cookie rather than the session's. */
         apr_table_unset(r->headers_in, "Cookie");
     }
-    else if (n != (apr_size_t)-1) {
+    else {
         apr_table_setn(r->headers_in, "Cookie", rest);
     }
 }
