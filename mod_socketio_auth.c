@@ -23,6 +23,7 @@
 
 #include "mod_session_store.h"
 #include "session_cookie.h"
+#include "syntax.h"
 
 module AP_MODULE_DECLARE_DATA socketio_auth_module;
 
@@ -32,15 +33,15 @@ module AP_MODULE_DECLARE_DATA socketio_auth_module;
 #define NOTE_ERROR          "SOCKETIO_AUTH_ERROR"
 #define NOTE_AUTHORIZED     "socketio-auth-authorized"
 
+/* An unset number or flag, as in mod_authz_core: a merge takes the more
+ * specific value unless it is UNSET.  NULL strings are unset too. */
+#define UNSET (-1)
+
 typedef struct {
-    const char *header;
-    int header_set;
-    int fail_status;
-    int fail_status_set;
-    const char *login_url;
-    int login_url_set;
-    int strip_cookie;
-    int strip_cookie_set;
+    const char *header;               /* NULL: DEFAULT_HEADER */
+    int fail_status;                  /* UNSET: 401 */
+    const char *login_url;            /* NULL: none */
+    int strip_cookie;                 /* UNSET: Off */
 } auth_dir_conf;
 
 static APR_OPTIONAL_FN_TYPE(session_store_lookup) *store_lookup;
@@ -50,9 +51,10 @@ static APR_OPTIONAL_FN_TYPE(session_store_reason) *store_reason;
 static void *create_dir_conf(apr_pool_t *p, char *dir)
 {
     auth_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
     (void)dir;
-    conf->header = DEFAULT_HEADER;
-    conf->fail_status = HTTP_UNAUTHORIZED;
+    conf->fail_status = UNSET;
+    conf->strip_cookie = UNSET;
     return conf;
 }
 
@@ -61,36 +63,33 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     auth_dir_conf *base = basev, *add = addv;
     auth_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
-    conf->header = add->header_set ? add->header : base->header;
-    conf->header_set = add->header_set || base->header_set;
-    conf->fail_status = add->fail_status_set ? add->fail_status
-                                             : base->fail_status;
-    conf->fail_status_set = add->fail_status_set || base->fail_status_set;
-    conf->login_url = add->login_url_set ? add->login_url : base->login_url;
-    conf->login_url_set = add->login_url_set || base->login_url_set;
-    conf->strip_cookie = add->strip_cookie_set ? add->strip_cookie
-                                               : base->strip_cookie;
-    conf->strip_cookie_set = add->strip_cookie_set || base->strip_cookie_set;
+    conf->header = add->header ? add->header : base->header;
+    conf->fail_status = add->fail_status != UNSET ? add->fail_status
+                                                  : base->fail_status;
+    conf->login_url = add->login_url ? add->login_url : base->login_url;
+    conf->strip_cookie = add->strip_cookie != UNSET ? add->strip_cookie
+                                                    : base->strip_cookie;
     return conf;
+}
+
+static const char *header_of(const auth_dir_conf *conf)
+{
+    return conf->header ? conf->header : DEFAULT_HEADER;
+}
+
+static int fail_status_of(const auth_dir_conf *conf)
+{
+    return conf->fail_status != UNSET ? conf->fail_status
+                                      : HTTP_UNAUTHORIZED;
 }
 
 static const char *set_header(cmd_parms *cmd, void *config, const char *arg)
 {
-    auth_dir_conf *conf = config;
-    const char *c;
-
-    for (c = arg; *c; c++) {
-        if (!apr_isalnum(*c) && !strchr("!#$%&'*+-.^_`|~", *c)) {
-            return apr_psprintf(cmd->pool, "SocketIOAuthHeader: '%s' is not "
-                                "a valid header name (an HTTP token)", arg);
-        }
+    if (!sx_is_token(arg)) {
+        return apr_psprintf(cmd->pool, "SocketIOAuthHeader: '%s' is not "
+                            "a valid header name (an HTTP token)", arg);
     }
-    if (!*arg) {
-        return "SocketIOAuthHeader: the header name may not be empty";
-    }
-    conf->header = arg;
-    conf->header_set = 1;
-    return NULL;
+    return ap_set_string_slot(cmd, config, arg);
 }
 
 static const char *set_fail_status(cmd_parms *cmd, void *config,
@@ -105,50 +104,35 @@ static const char *set_fail_status(cmd_parms *cmd, void *config,
                             "a 4xx status code (401 or 403 are usual)", arg);
     }
     conf->fail_status = (int)v;
-    conf->fail_status_set = 1;
     return NULL;
 }
 
 static const char *set_login_url(cmd_parms *cmd, void *config,
                                  const char *arg)
 {
-    auth_dir_conf *conf = config;
-    const char *c;
-
-    if (arg[0] != '/' || arg[1] == '/' || arg[1] == '\\') {
+    if (!sx_is_local_path(arg)) {
         return apr_psprintf(cmd->pool, "SocketIOAuthLoginURL: '%s' must be "
-                            "a local path starting with a single '/'", arg);
+                            "a local path starting with a single '/', "
+                            "without spaces, backslashes or control "
+                            "characters", arg);
     }
-    for (c = arg; *c; c++) {
-        if (apr_iscntrl(*c) || *c == ' ' || *c == '\\') {
-            return "SocketIOAuthLoginURL: spaces, backslashes and control "
-                   "characters are not allowed";
-        }
-    }
-    conf->login_url = arg;
-    conf->login_url_set = 1;
-    return NULL;
+    return ap_set_string_slot(cmd, config, arg);
 }
 
-static const char *set_strip_cookie(cmd_parms *cmd, void *config, int flag)
-{
-    auth_dir_conf *conf = config;
-    (void)cmd;
-    conf->strip_cookie = flag;
-    conf->strip_cookie_set = 1;
-    return NULL;
-}
+#define DIR_FIELD(f) ((void *)APR_OFFSETOF(auth_dir_conf, f))
 
 static const command_rec auth_cmds[] = {
-    AP_INIT_TAKE1("SocketIOAuthHeader", set_header, NULL, OR_AUTHCFG,
+    AP_INIT_TAKE1("SocketIOAuthHeader", set_header, DIR_FIELD(header),
+        OR_AUTHCFG,
         "Request header that carries the user to the backend (default "
         DEFAULT_HEADER ")"),
     AP_INIT_TAKE1("SocketIOAuthFailStatus", set_fail_status, NULL, OR_AUTHCFG,
         "Status of a refused request (default 401)"),
-    AP_INIT_TAKE1("SocketIOAuthLoginURL", set_login_url, NULL, OR_AUTHCFG,
+    AP_INIT_TAKE1("SocketIOAuthLoginURL", set_login_url,
+        DIR_FIELD(login_url), OR_AUTHCFG,
         "Local path a navigating browser without a session is sent to"),
-    AP_INIT_FLAG("SocketIOAuthStripCookie", set_strip_cookie, NULL,
-        OR_AUTHCFG, "Remove the session cookie before the request goes on "
+    AP_INIT_FLAG("SocketIOAuthStripCookie", ap_set_flag_slot,
+        DIR_FIELD(strip_cookie), OR_AUTHCFG, "Remove the session cookie before the request goes on "
         "(default Off)"),
     { NULL }
 };
@@ -157,20 +141,6 @@ static int in_scope(request_rec *r)
 {
     const char *type = ap_auth_type(r);
     return type && !strcasecmp(type, AUTH_TYPE);
-}
-
-/* Header names as CGI and many backends see them: case folded, '_' and
- * '-' alike (mod_auth_openidc #222 was spoofing through exactly that). */
-static int same_header_name(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = (*a == '_') ? '-' : apr_tolower(*a);
-        char y = (*b == '_') ? '-' : apr_tolower(*b);
-        if (x != y) {
-            return 0;
-        }
-    }
-    return *a == *b;
 }
 
 typedef struct {
@@ -182,7 +152,7 @@ static int collect_spoofed(void *c, const char *key, const char *value)
 {
     scrub_ctx *ctx = c;
     (void)value;
-    if (same_header_name(key, ctx->name)) {
+    if (sx_same_header_name(key, ctx->name)) {
         *(const char **)apr_array_push(ctx->found) = key;
     }
     return 1;
@@ -202,8 +172,8 @@ static void scrub_one(request_rec *r, const char *name)
     apr_table_do(collect_spoofed, &ctx, r->headers_in, NULL);
     for (i = 0; i < ctx.found->nelts; i++) {
         const char *key = APR_ARRAY_IDX(ctx.found, i, const char *);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "socketio_auth: removed "
-                      "request header %s sent by the client",
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "removed request "
+                      "header %s sent by the client",
                       ap_escape_logitem(r->pool, key));
         apr_table_unset(r->headers_in, apr_pstrdup(r->pool, key));
     }
@@ -213,8 +183,8 @@ static void scrub_one(request_rec *r, const char *name)
  * default one too, which a backend may still read after a rename. */
 static void scrub_identity(request_rec *r, const auth_dir_conf *conf)
 {
-    scrub_one(r, conf->header);
-    if (!same_header_name(conf->header, DEFAULT_HEADER)) {
+    scrub_one(r, header_of(conf));
+    if (!sx_same_header_name(header_of(conf), DEFAULT_HEADER)) {
         scrub_one(r, DEFAULT_HEADER);
     }
 }
@@ -234,24 +204,19 @@ static int auth_header_parser(request_rec *r)
 static void strip_session_cookie(request_rec *r)
 {
     const char *header = apr_table_get(r->headers_in, "Cookie");
-    apr_size_t size, n;
+    apr_size_t size;
     char *rest;
 
     if (!header || !store_cookie_name) {
         return;
     }
-    /* Pairs are joined again with "; ", which may add a space for each
-     * ';' of the original: twice its length always fits. */
-    size = 2 * strlen(header) + 1;
+    size = sc_cookie_strip_size(header);
     rest = apr_palloc(r->pool, size);
-    n = sc_cookie_remove(header, store_cookie_name(r), rest, size);
-    if (n == 0 || n == (apr_size_t)-1) {
-        /* Nothing else left, or (never, with this size) no room: the
-         * backend gets no cookie rather than the session's. */
-        apr_table_unset(r->headers_in, "Cookie");
+    if (sc_cookie_strip(header, store_cookie_name(r), rest, size)) {
+        apr_table_setn(r->headers_in, "Cookie", rest);
     }
     else {
-        apr_table_setn(r->headers_in, "Cookie", rest);
+        apr_table_unset(r->headers_in, "Cookie");
     }
 }
 
@@ -275,8 +240,8 @@ static int refuse(request_rec *r, const auth_dir_conf *conf, int status,
                   const char *reason)
 {
     apr_table_setn(r->notes, NOTE_ERROR, reason);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "socketio_auth: refused %s "
-                  "%s from %s: %s", r->method,
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refused %s %s from %s: %s",
+                  r->method,
                   ap_escape_logitem(r->pool, r->uri), r->useragent_ip, reason);
 
     if (status != HTTP_SERVICE_UNAVAILABLE && conf->login_url
@@ -319,14 +284,14 @@ static int auth_check_authn(request_rec *r)
     scrub_identity(r, conf);
 
     if (!store_lookup) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "socketio_auth: "
-                      "mod_session_store is not loaded; refusing %s",
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_session_store is "
+                      "not loaded; refusing %s",
                       ap_escape_logitem(r->pool, r->uri));
         return refuse(r, conf, HTTP_SERVICE_UNAVAILABLE,
                       "Session store unavailable");
     }
     st = store_lookup(r, &session);
-    if (conf->strip_cookie) {
+    if (conf->strip_cookie == 1) {
         strip_session_cookie(r);
     }
     if (st == SESSION_STORE_UNAVAILABLE) {
@@ -334,14 +299,14 @@ static int auth_check_authn(request_rec *r)
         return refuse(r, conf, HTTP_SERVICE_UNAVAILABLE, store_reason(st));
     }
     if (st != SESSION_STORE_OK) {
-        return refuse(r, conf, conf->fail_status, store_reason(st));
+        return refuse(r, conf, fail_status_of(conf), store_reason(st));
     }
 
     r->user = apr_pstrdup(r->pool, session->user);
     r->ap_auth_type = AUTH_TYPE;
     apr_table_setn(r->notes, NOTE_USER, r->user);
     apr_table_setn(r->subprocess_env, NOTE_USER, r->user);
-    apr_table_setn(r->headers_in, conf->header, r->user);
+    apr_table_setn(r->headers_in, header_of(conf), r->user);
     return OK;
 }
 
@@ -355,8 +320,8 @@ static int auth_note_failure(request_rec *r, const char *auth_type)
     }
     if (r->user && !apr_table_get(r->notes, NOTE_ERROR)) {
         apr_table_setn(r->notes, NOTE_ERROR, "Not authorized");
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "socketio_auth: user %s "
-                      "is not authorized for %s (Require)",
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user %s is not "
+                      "authorized for %s (Require)",
                       ap_escape_logitem(r->pool, r->user),
                       ap_escape_logitem(r->pool, r->uri));
     }
@@ -378,7 +343,7 @@ static int auth_fixups(request_rec *r)
     conf = ap_get_module_config(r->per_dir_config, &socketio_auth_module);
     if (r->user && r->ap_auth_type
         && !strcasecmp(r->ap_auth_type, AUTH_TYPE)) {
-        apr_table_setn(r->headers_in, conf->header, r->user);
+        apr_table_setn(r->headers_in, header_of(conf), r->user);
         apr_table_setn(r->notes, NOTE_AUTHORIZED, "1");
     }
     else {
@@ -441,12 +406,12 @@ static void register_hooks(apr_pool_t *p)
 
 AP_DECLARE_MODULE(socketio_auth) = {
     STANDARD20_MODULE_STUFF,
-    create_dir_conf,
-    merge_dir_conf,
-    NULL,
-    NULL,
-    auth_cmds,
-    register_hooks,
+    create_dir_conf,         /* per-directory configuration */
+    merge_dir_conf,          /* merge per-directory configurations */
+    NULL,                    /* per-server configuration */
+    NULL,                    /* merge per-server configurations */
+    auth_cmds,               /* directives */
+    register_hooks,          /* hooks */
 #ifdef AP_MODULE_FLAG_NONE
     AP_MODULE_FLAG_NONE
 #endif

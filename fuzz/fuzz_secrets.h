@@ -1,6 +1,6 @@
 /*
  * fuzz_secrets.h: the secrets the signature targets choose among: the
- * DESIGN.md pair, an empty one, and the lengths where HMAC changes course
+ * cookie-signature vector's pair, an empty one, and the lengths where HMAC changes course
  * (a key of exactly one SHA-256 block is used as it is, a longer one is
  * hashed first).
  */

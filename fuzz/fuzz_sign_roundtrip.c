@@ -7,7 +7,7 @@
  * bytes 1-3: secrets (fuzz_secrets.h) of the keys; with bit 6, one byte of
  * length and that many bytes of secret; the rest: the id.
  *
- * Checked: the DESIGN.md vector (at start-up); the signature equals
+ * Checked: the cookie-signature vector (at start-up); the signature equals
  * OpenSSL's HMAC-SHA256 in base64 without padding; sc_sign fills exactly
  * the buffer it asks for; the URI-encoded value unsigns to the same id and
  * the first key whose signature matches, unless it is longer than
@@ -33,10 +33,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     sc_key_init(&keys[1], "keyboard cat", 12);
     FUZZ_ASSERT(sc_sign(&keys[1], "abc", 3, out, sizeof(out))
                 == strlen(VECTOR_SIGNED) && strcmp(out, VECTOR_SIGNED) == 0,
-                "DESIGN.md vector: signed '%s'", out);
+                "cookie-signature vector: signed '%s'", out);
     FUZZ_ASSERT(sc_unsign(keys, 2, VECTOR_WIRE, strlen(VECTOR_WIRE), id, &idx)
                 == SC_OK && strcmp(id, "abc") == 0 && idx == 1,
-                "DESIGN.md vector does not verify with the older secret");
+                "cookie-signature vector does not verify with the older secret");
     return 0;
 }
 

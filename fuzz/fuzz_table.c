@@ -39,18 +39,7 @@ typedef struct model {
     st_stats_t stats;
 } model_t;
 
-static char ids[FZ_NIDS][ST_ID_LEN + 1];
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    int i;
-    (void)argc;
-    (void)argv;
-    for (i = 0; i < FZ_NIDS; i++) {
-        fz_make_id(i, ids[i]);
-    }
-    return 0;
-}
+FZ_TABLE_IDS_INIT
 
 static int m_expired(const m_sess_t *s, int64_t now)
 {

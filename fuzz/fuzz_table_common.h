@@ -33,6 +33,21 @@ static inline void fz_make_id(int n, char id[ST_ID_LEN + 1])
     id[ST_ID_LEN] = '\0';
 }
 
+/* The id pool of a table target, ids[], and the LLVMFuzzerInitialize
+ * that makes it once. */
+#define FZ_TABLE_IDS_INIT                                    \
+    static char ids[FZ_NIDS][ST_ID_LEN + 1];                 \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)        \
+    {                                                        \
+        int i;                                               \
+        (void)argc;                                          \
+        (void)argv;                                          \
+        for (i = 0; i < FZ_NIDS; i++) {                      \
+            fz_make_id(i, ids[i]);                           \
+        }                                                    \
+        return 0;                                            \
+    }
+
 /* Ids the table must refuse: a character outside base64url, one short,
  * one long. */
 static inline void fz_make_bad_id(int kind, char id[ST_ID_LEN + 2])

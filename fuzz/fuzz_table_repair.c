@@ -30,18 +30,7 @@
 
 #include <stddef.h>
 
-static char ids[FZ_NIDS][ST_ID_LEN + 1];
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    int i;
-    (void)argc;
-    (void)argv;
-    for (i = 0; i < FZ_NIDS; i++) {
-        fz_make_id(i, ids[i]);
-    }
-    return 0;
-}
+FZ_TABLE_IDS_INIT
 
 static void do_create(st_table_t *t, fz_input_t *in, int64_t now)
 {

@@ -8,7 +8,7 @@
  * key is; the rest: the cookie value, as sc_cookie_find would give it
  * (not NUL-terminated, still URI-encoded).
  *
- * Checked against ref_parse and ref_verify, the rules of DESIGN.md and
+ * Checked against ref_parse and ref_verify, the rules of the README's wire format and
  * session_cookie.h written out again over OpenSSL's HMAC: same status,
  * same id and signature (pointing into the value or the sc_signed_t), same
  * key, sc_unsign agreeing with sc_parse + sc_verify, and nothing read past

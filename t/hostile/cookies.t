@@ -8,13 +8,13 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SIOTest;
 
-# The signing helper matches the vector of DESIGN.md (cookie-signature
+# The signing helper matches the vector of the README's wire format (cookie-signature
 # 1.2), so the cookies forged below are well formed where they mean to be.
 is sign_value('keyboard cat', 'abc'), 's:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU',
-    'sign_value matches the DESIGN.md vector';
+    'sign_value matches the cookie-signature vector';
 is cookie_header('keyboard cat', 'abc'),
     'express.sid=s%3Aabc.BpxCrWRpvZMh%2Fwk%2Fdjl34N%2Bm%2BVQEU7K%2F5WenLwJCgFU',
-    'cookie_header matches the DESIGN.md wire form';
+    'cookie_header matches the cookie-signature wire form';
 
 my $alice = login_cookie('alice', 'wonderland');
 my ($wire) = $alice =~ /^express\.sid=(.+)$/;          # s%3A<id>.<sig>

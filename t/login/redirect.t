@@ -1,5 +1,5 @@
 # The redirect field of the login form must never send the browser off
-# the site (mod_auth_form redirects anywhere; DESIGN.md).
+# the site (mod_auth_form redirects anywhere).
 use strict;
 use warnings;
 use FindBin;

@@ -103,8 +103,8 @@ for my $m (qw(mpm_event authn_core authn_file authz_core authz_user
         glob("$root/conf/*.example");
     my $readme = -f "$root/README.md" ? slurp("$root/README.md") : "";
     my %directives;
-    for my $src ("mod_session_store.c", "mod_socketio_auth.c") {
-        my $c = slurp("$root/$src");
+    for my $src (glob("$root/session_store/*.c"), "$root/mod_socketio_auth.c") {
+        my $c = slurp($src);
         $directives{$1} = 1 while $c =~ /AP_INIT_\w+\("(\w+)"/g;
     }
     ok(scalar(keys %directives) >= 20, scalar(keys %directives)
@@ -123,7 +123,8 @@ my $good_secret = "SessionStoreSecret 0123456789abcdef0123456789abcdef\n";
 spew("$tmp/world.secret", "0123456789abcdef0123456789abcdef\n", 0644);
 spew("$tmp/empty.secret", "# only a comment\n\n", 0600);
 my @broken = (
-    [ "no secret", "", qr/SessionStoreSecret/ ],
+    [ "a login handler without a secret", "<Location /login>\nSetHandler session-store-login\n</Location>\n",
+      qr/SetHandler on line \d+ of \S+ needs a secret, and server \S+ has none: set SessionStoreSecret/ ],
     [ "secret file missing", "SessionStoreSecretFile $tmp/nope.secret\n",
       qr/SessionStoreSecretFile.*nope\.secret/ ],
     [ "secret file readable by all", "SessionStoreSecretFile $tmp/world.secret\n",
@@ -159,6 +160,20 @@ for my $case (@broken) {
     my ($rc, $out) = configtest("broken-$name", $base . $lines);
     isnt($rc, 0, "configtest fails: $what");
     like($out, $want, "and names the directive: $what");
+}
+
+# Loaded, with no secret and nothing using them (a package's postinst
+# enables them before any site does): -t passes.
+{
+    my ($rc, $out) = configtest("loaded-unused", $base);
+    is($rc, 0, "both modules loaded, unused and without a secret, pass -t")
+        or diag($out);
+    ($rc, $out) = configtest("vhost-unused", $base . "<VirtualHost 127.0.0.1:80>\n"
+        . "ServerName other\n<Location /socket.io/>\nAuthType SocketIO\nRequire valid-user\n"
+        . "</Location>\n</VirtualHost>\n");
+    isnt($rc, 0, "AuthType SocketIO in a virtual host without a secret fails -t");
+    like($out, qr/AuthType SocketIO on line \d+ of \S+ needs a secret, and server other has none/,
+         "and names the place and the server");
 }
 
 # The auth module without the store: refused at configtest, saying why.

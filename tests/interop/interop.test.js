@@ -209,7 +209,7 @@ test('login refuses a wrong password and an unknown user with 401', async () => 
   }
 });
 
-test('cookie-signature agrees with the DESIGN.md vector', () => {
+test('cookie-signature agrees with the vector of the README', () => {
   const signed = signature.sign('abc', 'keyboard cat');
   assert.equal('s:' + signed, 's:abc.BpxCrWRpvZMh/wk/djl34N+m+VQEU7K/5WenLwJCgFU');
   assert.equal(`${COOKIE}=${signCookie('abc', 'keyboard cat')}`,
@@ -425,7 +425,7 @@ test('after logout a new connection with the old cookie is refused', async (t) =
 test('after logout an open polling-only socket is cut off at its next request', async () => {
   // Every polling request is authenticated on its own, so logout reaches a
   // polling socket at once; an open WebSocket tunnel is not re-checked yet
-  // (DESIGN.md, "Logout closes live sockets").
+  // (its re-check is the live-socket work of a later release).
   const { cookie } = await loginOk('alice', 'wonderland');
   const c = await connectOk({ cookie, transports: ['polling'] });
   assert.deepEqual(await emitWithAck(c.socket, 'echo', 1), { user: 'alice', transport: 'polling', payload: 1 });

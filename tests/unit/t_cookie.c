@@ -1,9 +1,9 @@
 /*
  * t_cookie.c: the express-session cookie format, against the vectors of
- * DESIGN.md (npm cookie-signature 1.2.x) and every malformed value we
- * could think of.
+ * npm cookie-signature 1.2.x (also checked live in tests/interop) and
+ * every malformed value we could think of.
  */
-#include "../../session_cookie.h"
+#include "../../core/session_cookie.h"
 #include "tap.h"
 
 #include <stdlib.h>
@@ -195,6 +195,22 @@ static void test_remove(void)
     is_str(out, "a=1; b=2; c=3", "so callers size the output for that");
 }
 
+static void test_strip(void)
+{
+    char out[256];
+    const char *h = "a=1;express.sid=x;b=2;c=3";
+
+    ok(sc_cookie_strip_size(h) >= 2 * strlen(h) + 1,
+       "strip size allows for a space after every ';'");
+    ok(sc_cookie_strip(h, "express.sid", out, sc_cookie_strip_size(h)),
+       "strip keeps the other cookies");
+    is_str(out, "a=1; b=2; c=3", "without the session cookie");
+    ok(!sc_cookie_strip("express.sid=x", "express.sid", out, sizeof(out)),
+       "strip of the only cookie: no Cookie header at all");
+    ok(!sc_cookie_strip("a=1; b=2", "x", out, 4),
+       "strip without room: no Cookie header at all (fails closed)");
+}
+
 static void test_codecs(void)
 {
     char out[64];
@@ -226,6 +242,7 @@ int main(void)
     test_malformed();
     test_find();
     test_remove();
+    test_strip();
     test_codecs();
     sc_key_wipe(&keys[0]);
     return done_testing();

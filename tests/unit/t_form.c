@@ -1,7 +1,7 @@
 /*
  * t_form.c: the login form parser.
  */
-#include "../../session_form.h"
+#include "../../core/session_form.h"
 #include "tap.h"
 
 static char user[16], pass[16], redir[32];

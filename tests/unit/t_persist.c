@@ -1,7 +1,7 @@
 /*
  * t_persist.c: saving the session table to a file and loading it back.
  */
-#include "../../session_persist.h"
+#include "../../core/session_persist.h"
 #include "tap.h"
 
 #include <fcntl.h>

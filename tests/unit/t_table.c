@@ -4,7 +4,7 @@
  * Includes session_table.c itself so that a test can take the lock and
  * leave the table half-changed, the way a child killed mid-operation would.
  */
-#include "../../session_table.c"
+#include "../../core/session_table.c"
 #include "tap.h"
 
 #include <signal.h>

@@ -2,7 +2,7 @@
  * t_throttle.c: the failed-login counters.
  */
 /* Includes the unit itself, to reach the lock. */
-#include "../../login_throttle.c"
+#include "../../core/login_throttle.c"
 #include "tap.h"
 
 #include <stdlib.h>

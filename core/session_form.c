@@ -2,16 +2,9 @@
  * session_form.c: the login form, application/x-www-form-urlencoded.
  */
 #include "session_form.h"
+#include "syntax.h"
 
 #include <string.h>
-
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 /* Decode in[0..len) into out (size bytes).  Returns the decoded length, or
  * (size_t)-1 for a bad escape or a control byte (TAB allowed when
@@ -31,8 +24,8 @@ static size_t form_decode(const char *in, size_t len, char *out, size_t size,
             if (i + 2 >= len) {
                 return (size_t)-1;
             }
-            hi = hex_value((unsigned char)in[i + 1]);
-            lo = hex_value((unsigned char)in[i + 2]);
+            hi = sx_hex_value((unsigned char)in[i + 1]);
+            lo = sx_hex_value((unsigned char)in[i + 2]);
             if (hi < 0 || lo < 0) {
                 return (size_t)-1;
             }
@@ -54,7 +47,7 @@ static size_t form_decode(const char *in, size_t len, char *out, size_t size,
 /* Field names are compared after decoding, as a browser may escape them. */
 static int name_is(const char *in, size_t len, const char *name)
 {
-    char buf[64];
+    char buf[SF_NAME_MAX + 1];
     size_t n = form_decode(in, len, buf, sizeof(buf), 0);
     return n != (size_t)-1 && n != (size_t)-2 && strcmp(buf, name) == 0;
 }

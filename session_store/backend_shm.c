@@ -1,6 +1,6 @@
 /*
- * store_shm.c: the embedded store backend, the session table in an
- * anonymous shared memory segment, optionally saved to a file.
+ * session_store/backend_shm.c: the embedded store engine, the session
+ * table in an anonymous shared memory segment, optionally saved to a file.
  *
  * The segment lives in the process pool, not the configuration pool: httpd
  * clears the configuration pool on every restart, graceful or not, and the
@@ -14,7 +14,7 @@
  * generation (restart or exit), and the first generation of a new parent
  * loads it.
  */
-#include "store_backend.h"
+#include "internal.h"
 #include "shm_segment.h"
 #include "session_persist.h"
 
@@ -51,12 +51,12 @@ static void save_now(shm_ctx_t *ctx, const char *why)
     ctx->last_save = apr_time_now();
     if (sp_save(&ctx->table, ctx->persist_file, ctx->last_save, &res, err,
                 sizeof(err)) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, ctx->s, "session store: "
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, ctx->s,
                      "SessionStorePersistFile %s not written (%s): %s",
                      ctx->persist_file, why, err);
         return;
     }
-    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s, "session store: %ld "
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s, "%ld "
                  "sessions written to %s (%s)", res.written,
                  ctx->persist_file, why);
 }
@@ -93,14 +93,14 @@ static void load_file(shm_ctx_t *ctx, server_rec *s)
 
     if (sp_load(&ctx->table, ctx->persist_file, apr_time_now(), &res, err,
                 sizeof(err)) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "session store: "
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                      "SessionStorePersistFile %s refused: %s; starting with "
                      "an empty store (the file is left as it is and will "
                      "be replaced at the next save)", ctx->persist_file, err);
         return;
     }
     if (res.loaded || res.expired || res.skipped) {
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "session store: %ld "
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "%ld "
                      "sessions loaded from %s (%ld expired, %ld did not fit "
                      "SessionStoreCapacity)", res.loaded, ctx->persist_file,
                      res.expired, res.skipped);
@@ -121,10 +121,10 @@ static void setup_persistence(shm_ctx_t *ctx, apr_pool_t *pconf)
     }
 }
 
-static apr_status_t shm_init(store_backend_t *be, apr_pool_t *pconf,
+static apr_status_t shm_init(ss_store_t *st, apr_pool_t *pconf,
                              server_rec *s)
 {
-    shm_ctx_t *ctx = be->ctx;
+    shm_ctx_t *ctx = st->inst;
     apr_shm_t *shm, *old;
     apr_size_t size = st_table_size(ctx->capacity);
     apr_uint64_t seed;
@@ -141,19 +141,21 @@ static apr_status_t shm_init(store_backend_t *be, apr_pool_t *pconf,
     }
 
     if ((rv = shm_segment_create(s, SHM_KEY, size, &shm)) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "session store: cannot "
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot "
                      "create %" APR_SIZE_T_FMT " bytes of shared memory for "
                      "SessionStoreCapacity %u", size, ctx->capacity);
         return rv;
     }
     if ((rv = apr_generate_random_bytes((unsigned char *)&seed,
                                         sizeof(seed))) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "no random seed for "
+                     "the session table's hash");
         return rv;
     }
     err = st_table_init(&ctx->table, apr_shm_baseaddr_get(shm), size,
                         ctx->capacity, seed);
     if (err != 0) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, err, s, "session store: cannot "
+        ap_log_error(APLOG_MARK, APLOG_CRIT, err, s, "cannot "
                      "set up the table's process-shared robust mutex");
         return err;
     }
@@ -164,7 +166,7 @@ static apr_status_t shm_init(store_backend_t *be, apr_pool_t *pconf,
                             apr_shm_size_get(old)) == 0) {
             struct copy_ctx cc = { &ctx->table, apr_time_now(), 0 };
             st_foreach(&old_table, cc.now, copy_one, &cc);
-            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "session store: "
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                          "SessionStoreCapacity changed from %u to %u; %ld "
                          "sessions carried over",
                          st_table_capacity(&old_table), ctx->capacity,
@@ -177,15 +179,15 @@ static apr_status_t shm_init(store_backend_t *be, apr_pool_t *pconf,
         load_file(ctx, s);
     }
     setup_persistence(ctx, pconf);
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "session store: %u sessions "
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "%u sessions "
                  "in %" APR_SIZE_T_FMT " bytes of shared memory",
                  ctx->capacity, size);
     return APR_SUCCESS;
 }
 
-static void shm_maintain(store_backend_t *be, apr_time_t now)
+static void shm_maintain(ss_store_t *st, apr_time_t now)
 {
-    shm_ctx_t *ctx = be->ctx;
+    shm_ctx_t *ctx = st->inst;
 
     if (ctx->persist_file && ctx->persist_interval
         && now - ctx->last_save >= apr_time_from_sec(ctx->persist_interval)) {
@@ -193,78 +195,73 @@ static void shm_maintain(store_backend_t *be, apr_time_t now)
     }
 }
 
-static st_status_t shm_create(store_backend_t *be, const st_session_t *sess,
+static st_status_t shm_create(ss_store_t *st, const st_session_t *sess,
                               apr_time_t now, int refuse_when_full,
                               st_create_info_t *info)
 {
-    shm_ctx_t *ctx = be->ctx;
-    return st_create(&ctx->table, sess, now, refuse_when_full, info);
+    return st_create(&((shm_ctx_t *)st->inst)->table, sess, now,
+                     refuse_when_full, info);
 }
 
-static void shm_prefetch(store_backend_t *be, const char *id)
+static void shm_prefetch(ss_store_t *st, const char *id)
 {
-    shm_ctx_t *ctx = be->ctx;
-    st_prefetch(&ctx->table, id);
+    st_prefetch(&((shm_ctx_t *)st->inst)->table, id);
 }
 
-static st_status_t shm_lookup(store_backend_t *be, const char *id,
+static st_status_t shm_lookup(ss_store_t *st, const char *id,
                               apr_time_t now, int touch, st_session_t *out)
 {
-    shm_ctx_t *ctx = be->ctx;
-    return st_lookup(&ctx->table, id, now, touch, out);
+    return st_lookup(&((shm_ctx_t *)st->inst)->table, id, now, touch, out);
 }
 
-static st_status_t shm_destroy(store_backend_t *be, const char *id)
+static st_status_t shm_destroy(ss_store_t *st, const char *id)
 {
-    shm_ctx_t *ctx = be->ctx;
-    return st_destroy(&ctx->table, id);
+    return st_destroy(&((shm_ctx_t *)st->inst)->table, id);
 }
 
-static long shm_destroy_user(store_backend_t *be, const char *user)
+static long shm_destroy_user(ss_store_t *st, const char *user)
 {
-    shm_ctx_t *ctx = be->ctx;
-    return st_destroy_user(&ctx->table, user);
+    return st_destroy_user(&((shm_ctx_t *)st->inst)->table, user);
 }
 
-static void shm_note_login_failure(store_backend_t *be)
+static void shm_note_login_failure(ss_store_t *st)
 {
-    shm_ctx_t *ctx = be->ctx;
-    st_note_login_failure(&ctx->table);
+    st_note_login_failure(&((shm_ctx_t *)st->inst)->table);
 }
 
-static int shm_stats(store_backend_t *be, st_stats_t *out)
+static int shm_stats(ss_store_t *st, st_stats_t *out)
 {
-    shm_ctx_t *ctx = be->ctx;
-    return st_stats(&ctx->table, out);
+    return st_stats(&((shm_ctx_t *)st->inst)->table, out);
 }
 
-static int shm_check(store_backend_t *be, char *err, apr_size_t errlen)
+static int shm_check(ss_store_t *st, char *err, apr_size_t errlen)
 {
-    shm_ctx_t *ctx = be->ctx;
-    return st_check(&ctx->table, err, errlen);
+    return st_check(&((shm_ctx_t *)st->inst)->table, err, errlen);
 }
 
-store_backend_t *store_shm_backend(apr_pool_t *p, apr_uint32_t capacity,
-                                   const char *persist_file,
-                                   apr_uint32_t persist_interval)
+static const char *shm_instance(void **inst, const ss_module_conf *mc,
+                                apr_pool_t *pconf)
 {
-    store_backend_t *be = apr_pcalloc(p, sizeof(*be));
-    shm_ctx_t *ctx = apr_pcalloc(p, sizeof(*ctx));
+    shm_ctx_t *ctx = apr_pcalloc(pconf, sizeof(*ctx));
 
-    ctx->capacity = capacity;
-    ctx->persist_file = persist_file;
-    ctx->persist_interval = persist_interval;
-    be->name = "shm";
-    be->init = shm_init;
-    be->create = shm_create;
-    be->prefetch = shm_prefetch;
-    be->lookup = shm_lookup;
-    be->destroy = shm_destroy;
-    be->destroy_user = shm_destroy_user;
-    be->note_login_failure = shm_note_login_failure;
-    be->stats = shm_stats;
-    be->check = shm_check;
-    be->maintain = shm_maintain;
-    be->ctx = ctx;
-    return be;
+    ctx->capacity = mc->capacity;
+    ctx->persist_file = mc->persist_file;
+    ctx->persist_interval = mc->persist_interval;
+    *inst = ctx;
+    return NULL;
 }
+
+const ss_backend_t ss_backend_shm = {
+    "shm",
+    shm_instance,
+    shm_init,
+    shm_create,
+    shm_prefetch,
+    shm_lookup,
+    shm_destroy,
+    shm_destroy_user,
+    shm_note_login_failure,
+    shm_stats,
+    shm_check,
+    shm_maintain
+};

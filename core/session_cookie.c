@@ -9,6 +9,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
 #include "session_cookie.h"
+#include "syntax.h"
 
 #include <string.h>
 #include <openssl/crypto.h>
@@ -138,14 +139,6 @@ size_t sc_uri_encode(const char *in, size_t len, char *out, size_t outsz)
     return o;
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 size_t sc_percent_decode(const char *in, size_t len, char *out, size_t outsz)
 {
     size_t i = 0, o = 0;
@@ -176,8 +169,8 @@ size_t sc_percent_decode(const char *in, size_t len, char *out, size_t outsz)
         if (i + 2 >= len) {
             return (size_t)-1;
         }
-        hi = hex_value((unsigned char)in[i + 1]);
-        lo = hex_value((unsigned char)in[i + 2]);
+        hi = sx_hex_value((unsigned char)in[i + 1]);
+        lo = sx_hex_value((unsigned char)in[i + 2]);
         if (hi < 0 || lo < 0 || (hi | lo) == 0 || o + 1 >= outsz) {
             return (size_t)-1;
         }
@@ -283,6 +276,23 @@ size_t sc_cookie_remove(const char *header, const char *name,
     return o;
 }
 
+size_t sc_cookie_strip_size(const char *header)
+{
+    /* Pairs are joined again with "; ", which may add a space for each
+     * ';' of the original: twice its length always fits. */
+    return 2 * strlen(header) + 1;
+}
+
+int sc_cookie_strip(const char *header, const char *name, char *out,
+                    size_t outsz)
+{
+    size_t n = sc_cookie_remove(header, name, out, outsz);
+
+    /* Nothing else left, or (never, with sc_cookie_strip_size) no room:
+     * no Cookie header at all rather than the session's. */
+    return n != 0 && n != (size_t)-1;
+}
+
 size_t sc_sign(const sc_key_t *key, const char *id, size_t id_len,
                char *out, size_t outsz)
 {
@@ -303,36 +313,9 @@ size_t sc_sign(const sc_key_t *key, const char *id, size_t id_len,
     return 3 + id_len + SC_SIG_LEN;
 }
 
-/* 1 for the characters of base64url: one load a character, branch-free,
- * since every handshake checks an id. */
-static const unsigned char b64url_char[256] = {
-    ['-'] = 1, ['_'] = 1,
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
-    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-    ['Y'] = 1, ['Z'] = 1,
-    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
-    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-    ['y'] = 1, ['z'] = 1,
-};
-
 int sc_sid_valid(const char *s, size_t len)
 {
-    unsigned int all = 1;
-    size_t i;
-
-    if (len != SC_SID_LEN) {
-        return 0;
-    }
-    for (i = 0; i < SC_SID_LEN; i++) {
-        all &= b64url_char[(unsigned char)s[i]];
-    }
-    return (int)all;
+    return len == SC_SID_LEN && sx_is_base64url(s, SC_SID_LEN);
 }
 
 sc_status_t sc_parse(const char *val, size_t val_len, sc_signed_t *sv)
@@ -422,10 +405,10 @@ int sc_sid_new(char sid[SC_SID_LEN + 1])
 const char *sc_status_reason(sc_status_t st)
 {
     switch (st) {
-    case SC_OK:            return "OK";
-    case SC_ABSENT:        return "No session cookie";
-    case SC_MALFORMED:     return "Malformed session cookie";
-    case SC_BAD_SIGNATURE: return "Bad signature";
+    case SC_OK:            return "ok";
+    case SC_ABSENT:        return "absent";
+    case SC_MALFORMED:     return "malformed";
+    case SC_BAD_SIGNATURE: return "bad signature";
     }
-    return "Unknown";
+    return "unknown";
 }

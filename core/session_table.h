@@ -131,6 +131,8 @@ int st_id_valid(const char *id);
 /* 1 if the record is past its idle timeout or maximum age at now. */
 int st_session_expired(const st_session_t *s, int64_t now);
 
+/* A status's name for logs and diagnostics; clients are told
+ * session_store_reason()'s words. */
 const char *st_status_reason(st_status_t st);
 
 #endif

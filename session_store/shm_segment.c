@@ -1,5 +1,5 @@
 /*
- * shm_segment.c: shared memory that outlives restarts.
+ * session_store/shm_segment.c: shared memory that outlives restarts.
  */
 #include "shm_segment.h"
 

@@ -1,5 +1,5 @@
 /*
- * shm_segment.h: anonymous shared memory kept in the process pool, so that
+ * session_store/shm_segment.h: anonymous shared memory kept in the process pool, so that
  * it outlives the configuration pool and every restart, found again by
  * key.  Children inherit it over fork.
  */

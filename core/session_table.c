@@ -7,6 +7,8 @@
  */
 #include "session_table.h"
 #include "robust_mutex.h"
+#include "shm_layout.h"
+#include "syntax.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -17,7 +19,6 @@
 #define ST_MAGIC    0x53494f53u  /* "SIOS" */
 #define ST_VERSION  2u
 #define ST_NIL      UINT32_MAX
-#define ST_ALIGN    64
 
 enum { SLOT_FREE = 0, SLOT_USED = 1 };
 
@@ -54,24 +55,15 @@ struct st_table_hdr {
     st_stats_t      stats;
 };
 
-static size_t align_up(size_t n)
-{
-    return (n + ST_ALIGN - 1) & ~(size_t)(ST_ALIGN - 1);
-}
-
 static uint32_t buckets_for(uint32_t capacity)
 {
-    uint32_t n = 16;
-    while (n < capacity && n < (1u << 31)) {
-        n <<= 1;
-    }
-    return n;
+    return shm_pow2(capacity, 16, 1u << 31);
 }
 
 size_t st_table_size(uint32_t capacity)
 {
-    return align_up(sizeof(st_table_hdr_t))
-         + align_up((size_t)buckets_for(capacity) * sizeof(uint32_t))
+    return shm_align(sizeof(st_table_hdr_t))
+         + shm_align((size_t)buckets_for(capacity) * sizeof(uint32_t))
          + (size_t)capacity * sizeof(struct st_slot);
 }
 
@@ -82,16 +74,10 @@ static void set_pointers(st_table_t *t, void *mem)
     t->slots = (struct st_slot *)((char *)mem + t->hdr->slots_off);
 }
 
-/* Seeded FNV-1a: ids are random and signed, so this only has to spread
- * them; the seed keeps chains unpredictable all the same. */
+/* Ids are random and signed: the seeded FNV-1a only has to spread them. */
 static uint32_t id_hash(uint64_t seed, const char *id)
 {
-    uint64_t h = 1469598103934665603ULL ^ seed;
-    int i;
-    for (i = 0; i < ST_ID_LEN; i++) {
-        h ^= (unsigned char)id[i];
-        h *= 1099511628211ULL;
-    }
+    uint64_t h = shm_fnv1a(seed, id, ST_ID_LEN);
     return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -110,9 +96,9 @@ int st_table_init(st_table_t *t, void *mem, size_t size, uint32_t capacity,
     h->nbuckets = buckets_for(capacity);
     h->size = size;
     h->seed = seed;
-    h->buckets_off = align_up(sizeof(st_table_hdr_t));
+    h->buckets_off = shm_align(sizeof(st_table_hdr_t));
     h->slots_off = h->buckets_off
-                 + align_up((size_t)h->nbuckets * sizeof(uint32_t));
+                 + shm_align((size_t)h->nbuckets * sizeof(uint32_t));
 
     if ((rv = robust_mutex_init(&h->lock)) != 0) {
         return rv;
@@ -154,27 +140,16 @@ uint32_t st_table_capacity(const st_table_t *t)
     return t->hdr->capacity;
 }
 
-static int id_char_ok(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-           || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
 /* ST_ID_LEN base64url characters, not necessarily NUL-terminated. */
 static int id_chars_ok(const char *id)
 {
-    int k;
-    for (k = 0; k < ST_ID_LEN; k++) {
-        if (!id_char_ok(id[k])) {
-            return 0;
-        }
-    }
-    return 1;
+    return sx_is_base64url(id, ST_ID_LEN);
 }
 
 int st_id_valid(const char *id)
 {
-    return id_chars_ok(id) && id[ST_ID_LEN] == '\0';
+    /* strnlen first: a caller's string may end (NUL) before ST_ID_LEN. */
+    return strnlen(id, ST_ID_LEN + 1) == ST_ID_LEN && id_chars_ok(id);
 }
 
 /* ---- links (lock held) ---- */
@@ -676,13 +651,13 @@ out:
 const char *st_status_reason(st_status_t st)
 {
     switch (st) {
-    case ST_OK:        return "OK";
-    case ST_NOT_FOUND: return "No session found";
-    case ST_EXPIRED:   return "Session expired";
-    case ST_EXISTS:    return "Session id taken";
-    case ST_FULL:      return "Session store full";
-    case ST_INVALID:   return "Invalid session data";
-    case ST_ERROR:     return "Session store unavailable";
+    case ST_OK:        return "ok";
+    case ST_NOT_FOUND: return "not found";
+    case ST_EXPIRED:   return "expired";
+    case ST_EXISTS:    return "id taken";
+    case ST_FULL:      return "full";
+    case ST_INVALID:   return "invalid id, user or address";
+    case ST_ERROR:     return "lock failed";
     }
-    return "Unknown";
+    return "unknown";
 }

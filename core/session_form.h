@@ -13,6 +13,9 @@
 
 #include <stddef.h>
 
+/* Longest field name a form may ask for (SessionStoreLoginFields). */
+#define SF_NAME_MAX 63
+
 typedef enum {
     SF_OK = 0,
     SF_BAD_ENCODING,   /* bad %XX escape, NUL or control byte */

@@ -3,6 +3,7 @@
  */
 #include "login_throttle.h"
 #include "robust_mutex.h"
+#include "shm_layout.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -30,16 +31,12 @@ struct lt_table_hdr {
 
 static size_t hdr_size(void)
 {
-    return (sizeof(lt_table_hdr_t) + 63) & ~(size_t)63;
+    return shm_align(sizeof(lt_table_hdr_t));
 }
 
 static uint32_t round_pow2(uint32_t n)
 {
-    uint32_t p = 64;
-    while (p < n && p < (1u << 30)) {
-        p <<= 1;
-    }
-    return p;
+    return shm_pow2(n, 64, 1u << 30);
 }
 
 size_t lt_table_size(uint32_t entries)
@@ -89,11 +86,7 @@ static int lock(lt_table_t *t)
 
 static uint64_t key_hash(uint64_t seed, const char *key)
 {
-    uint64_t h = 1469598103934665603ULL ^ seed;
-    for (; *key; key++) {
-        h ^= (unsigned char)*key;
-        h *= 1099511628211ULL;
-    }
+    uint64_t h = shm_fnv1a(seed, key, strlen(key));
     return h ^ (h >> 29);
 }
 

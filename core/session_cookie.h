@@ -2,7 +2,8 @@
  * session_cookie.h: express-session compatible signed cookies.
  *
  * Plain C with OpenSSL, no httpd or APR, so that the unit tests and the
- * fuzzers link it alone.  Wire format (see DESIGN.md):
+ * fuzzers link it alone.  Wire format (express-session 1.x with
+ * cookie-signature 1.2, checked against the npm packages in tests/interop):
  *   value   = "s:" sid "." base64(HMAC-SHA256(secret, sid)) without '=' padding
  *   on wire = encodeURIComponent(value)
  */
@@ -73,6 +74,16 @@ int sc_cookie_find(const char *header, const char *name,
 size_t sc_cookie_remove(const char *header, const char *name,
                         char *out, size_t outsz);
 
+/* SocketIOAuthStripCookie: the Cookie header without the session
+ * cookie, for a backend that must never see it.  Call with a buffer of
+ * sc_cookie_strip_size(header) bytes.  Returns 1 when out holds the header
+ * to send on, 0 when the request must go on with no Cookie header at all
+ * (nothing else was left, or the header could not be rewritten: failing
+ * closed never forwards the session's cookie). */
+size_t sc_cookie_strip_size(const char *header);
+int sc_cookie_strip(const char *header, const char *name, char *out,
+                    size_t outsz);
+
 /* Signed value "s:<id>.<sig>" (not URI-encoded) for id with key: writes
  * NUL-terminated text into out.  Returns its length, or (size_t)-1 when
  * out is too small or id is longer than SC_ID_MAX. */
@@ -117,7 +128,8 @@ int sc_sid_valid(const char *s, size_t len);
  * generator fails (the caller must then refuse the login). */
 int sc_sid_new(char sid[SC_SID_LEN + 1]);
 
-/* Wording of a status for logs and client messages. */
+/* A status's name for diagnostics (tests, fuzzers); clients are told
+ * session_store_reason()'s words. */
 const char *sc_status_reason(sc_status_t st);
 
 #endif

@@ -1,0 +1,41 @@
+/*
+ * syntax.h: the small syntax checks both modules share: HTTP tokens,
+ * local redirect paths, header names as backends compare them, hex digits
+ * and session ids.
+ *
+ * Plain C, no httpd: the directive setters of both modules and the login
+ * handler call these, and the fuzzers exercise them as they ship.
+ */
+#ifndef SYNTAX_H
+#define SYNTAX_H
+
+#include <stddef.h>
+
+/* Longest redirect target accepted (a login's "redirect" field, or a
+ * directive's path). */
+#define SX_LOCAL_PATH_MAX 2048
+
+/* 1 if s is a non-empty HTTP token (RFC 9110 tchar): a valid cookie or
+ * header name. */
+int sx_is_token(const char *s);
+
+/* 1 if p is a path on this site that no browser can read as another
+ * host: it starts with a single '/' (not "//host" nor "/\host"), is at
+ * most SX_LOCAL_PATH_MAX bytes, and holds no backslash, space or control
+ * character. */
+int sx_is_local_path(const char *p);
+
+/* 1 if two header names are the same once case is folded and '_' is
+ * taken for '-', as CGI and many backends see them (mod_auth_openidc #222
+ * was spoofing through exactly that). */
+int sx_same_header_name(const char *a, const char *b);
+
+/* The value of a hex digit, or -1. */
+int sx_hex_value(unsigned char c);
+
+/* 1 if s[0..len) is exactly len base64url characters (A-Z a-z 0-9 - _);
+ * branch-free, since every handshake checks an id, so all len bytes are
+ * read: s must hold them. */
+int sx_is_base64url(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * session_store/handlers.c: the handlers of mod_session_store (the login
+ * is in login.c) and the small answers they all write.
+ */
+#include "internal.h"
+
+#include "http_protocol.h"
+#include "http_request.h"
+#include "apr_strings.h"
+
+APLOG_USE_MODULE(session_store);
+
+/* ---- answers ---- */
+
+const char *ss_json_string(apr_pool_t *p, const char *s)
+{
+    apr_size_t n = 2;
+    const unsigned char *c;
+    char *out, *o;
+
+    for (c = (const unsigned char *)s; *c; c++) {
+        n += (*c < 0x20) ? 6 : (*c == '"' || *c == '\\') ? 2 : 1;
+    }
+    o = out = apr_palloc(p, n + 1);
+    *o++ = '"';
+    for (c = (const unsigned char *)s; *c; c++) {
+        if (*c < 0x20) {
+            o += apr_snprintf(o, 7, "\\u%04x", *c);
+        }
+        else {
+            if (*c == '"' || *c == '\\') {
+                *o++ = '\\';
+            }
+            *o++ = (char)*c;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    return out;
+}
+
+int ss_asks_json(request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+    const char *xrw = apr_table_get(r->headers_in, "X-Requested-With");
+
+    return (accept && ap_strcasestr(accept, "application/json"))
+           || (xrw && !strcasecmp(xrw, "XMLHttpRequest"));
+}
+
+/* JSON unless the client asked for HTML and not for JSON: unlike
+ * ss_asks_json, a client that says nothing gets JSON too. */
+static int wants_json(request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+
+    return ss_asks_json(r) || !(accept && ap_strcasestr(accept, "text/html"));
+}
+
+int ss_send_message(request_rec *r, int status, const char *message)
+{
+    r->status = status;
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (wants_json(r)) {
+        ap_set_content_type(r, "application/json");
+        ap_rvputs(r, "{\"message\":", ss_json_string(r->pool, message), "}\n",
+                  NULL);
+    }
+    else {
+        const char *html = ap_escape_html(r->pool, message);
+        ap_set_content_type(r, "text/html; charset=utf-8");
+        ap_rvputs(r, "<!DOCTYPE html>\n<title>", html, "</title>\n<p>", html,
+                  "</p>\n", NULL);
+    }
+    return OK;
+}
+
+int ss_send_see_other(request_rec *r, const char *location)
+{
+    apr_table_setn(r->headers_out, "Location", location);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    return HTTP_SEE_OTHER;
+}
+
+/* ---- session-store-logout ---- */
+
+/* Ends the request's session, if any, and expires the cookie either way. */
+static int logout_handler(request_rec *r)
+{
+    ss_server_conf *conf = ss_server_conf_of(r->server);
+    ss_dir_conf *dconf = ss_dir_conf_of(r);
+    session_store_session_t *session;
+    int rv;
+
+    ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, M_POST, -1);
+    if (r->method_number != M_GET && r->method_number != M_POST) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if ((rv = ap_discard_request_body(r)) != OK) {
+        return rv;
+    }
+    if (session_store_lookup(r, &session) == SESSION_STORE_OK) {
+        session_store_destroy(r, session->id);
+        r->user = apr_pstrdup(r->pool, session->user);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user %s logged out",
+                      SS_LOG_STR(r, session->user));
+    }
+    ss_set_cookie(r, conf, "", "; Max-Age=0; Expires=Thu, 01 Jan 1970 "
+                  "00:00:00 GMT");
+    if (dconf->logout_redirect) {
+        return ss_send_see_other(r, dconf->logout_redirect);
+    }
+    return ss_send_message(r, HTTP_OK, "Logged out");
+}
+
+/* ---- session-store-status ---- */
+
+/* The counters, in the order both answers list them. */
+static const struct counter {
+    const char *json;
+    const char *label;
+    apr_size_t offset;
+} counters[] = {
+    { "logins",         "logins",        APR_OFFSETOF(st_stats_t, creates) },
+    { "login_failures", "failed logins",
+                                  APR_OFFSETOF(st_stats_t, login_failures) },
+    { "lookups",        "lookups",       APR_OFFSETOF(st_stats_t, lookups) },
+    { "hits",           "hits",          APR_OFFSETOF(st_stats_t, hits) },
+    { "misses",         "misses",        APR_OFFSETOF(st_stats_t, misses) },
+    { "expired",        "expired",       APR_OFFSETOF(st_stats_t, expired) },
+    { "evictions",      "evictions",     APR_OFFSETOF(st_stats_t, evictions) },
+    { "logouts",        "logouts",       APR_OFFSETOF(st_stats_t, destroys) },
+    { "repairs",        "lock repairs",  APR_OFFSETOF(st_stats_t, repairs) },
+};
+
+#define COUNTER(st, c) (*(const apr_uint64_t *)((const char *)(st) \
+                                                + (c)->offset))
+
+static void status_html(request_rec *r, const char *backend,
+                        const st_stats_t *st)
+{
+    apr_size_t i;
+
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_rprintf(r, "<!DOCTYPE html>\n<title>Session store</title>\n"
+               "<h1>Session store (%s)</h1>\n<table>\n"
+               "<tr><th>capacity</th><td>%u</td></tr>\n"
+               "<tr><th>sessions</th><td>%u</td></tr>\n", backend,
+               st->capacity, st->used);
+    for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+        ap_rprintf(r, "<tr><th>%s</th><td>%" APR_UINT64_T_FMT "</td></tr>\n",
+                   counters[i].label, COUNTER(st, &counters[i]));
+    }
+    ap_rputs("</table>\n", r);
+}
+
+static void status_json(request_rec *r, ss_store_t *store,
+                        const st_stats_t *st)
+{
+    apr_size_t i;
+
+    ap_set_content_type(r, "application/json");
+    ap_rprintf(r, "{\"backend\":\"%s\",\"capacity\":%u,\"sessions\":%u",
+               store->be->name, st->capacity, st->used);
+    for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+        ap_rprintf(r, ",\"%s\":%" APR_UINT64_T_FMT, counters[i].json,
+                   COUNTER(st, &counters[i]));
+    }
+    /* ?check walks the whole store under its lock: for tests and for an
+     * operator who suspects trouble, not for a monitoring loop. */
+    if (r->args && ap_strstr_c(r->args, "check") && store->be->check) {
+        char err[256];
+        int rv = store->be->check(store, err, sizeof(err));
+        ap_rprintf(r, ",\"consistent\":%s", rv == 0 ? "true" : "false");
+        if (rv != 0) {
+            ap_rvputs(r, ",\"check_error\":", ss_json_string(r->pool, err),
+                      NULL);
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "consistency check "
+                          "failed: %s", err);
+        }
+    }
+    ap_rputs("}\n", r);
+}
+
+/* Counters as JSON, or a table for a browser. */
+static int status_handler(request_rec *r)
+{
+    ss_store_t *store = ss_server_conf_of(r->server)->mc->store;
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+    st_stats_t st;
+
+    ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
+    if (r->method_number != M_GET) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (!store || store->be->stats(store, &st) != 0) {
+        return ss_send_message(r, HTTP_SERVICE_UNAVAILABLE,
+                               "Session store unavailable");
+    }
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (accept && ap_strcasestr(accept, "text/html")) {
+        status_html(r, store->be->name, &st);
+    }
+    else {
+        status_json(r, store, &st);
+    }
+    return OK;
+}
+
+int ss_handler(request_rec *r)
+{
+    if (!r->handler) {
+        return DECLINED;
+    }
+    if (!strcmp(r->handler, SS_HANDLER_LOGIN)) {
+        return ss_login_handler(r);
+    }
+    if (!strcmp(r->handler, SS_HANDLER_LOGOUT)) {
+        return logout_handler(r);
+    }
+    if (!strcmp(r->handler, SS_HANDLER_STATUS)) {
+        return status_handler(r);
+    }
+    return DECLINED;
+}

@@ -1,0 +1,183 @@
+/*
+ * session_store/internal.h: what the files of mod_session_store share.
+ *
+ * mod_session_store.c holds the hooks and the module record; the rest of
+ * the httpd glue is here, one concern a file:
+ *   config.c      configuration records, directives, the command table
+ *   secret.c      the signing secrets (two of those directives)
+ *   session.c     the optional functions of mod_session_store.h
+ *   login.c       the session-store-login handler
+ *   throttle.c    the failed-login throttle around it
+ *   handlers.c    handler dispatch, logout, status, response helpers
+ *   backend*.{c,h} the store's operations and its engines
+ * Names shared between files start with ss_; the plain C units of core/
+ * keep their own prefixes (sc_, sf_, st_, sp_, lt_, sx_).
+ */
+#ifndef SESSION_STORE_INTERNAL_H
+#define SESSION_STORE_INTERNAL_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "mod_auth.h"
+
+#include "apr_tables.h"
+
+#include "mod_session_store.h"
+#include "backend.h"
+#include "login_throttle.h"
+#include "session_cookie.h"
+
+extern module AP_MODULE_DECLARE_DATA session_store_module;
+
+/* Unset numbers and flags in a configuration record, as mod_authz_core
+ * does: a merge takes the more specific value unless it is UNSET. */
+#define SS_UNSET (-1)
+
+#define SS_DEFAULT_COOKIE_NAME      "express.sid"
+#define SS_DEFAULT_COOKIE_ATTRS     "Path=/; HttpOnly; SameSite=Lax"
+#define SS_DEFAULT_CAPACITY         10000
+#define SS_DEFAULT_IDLE_TIMEOUT     1800
+#define SS_DEFAULT_MAX_AGE          86400
+#define SS_DEFAULT_MAX_BODY         8192
+#define SS_DEFAULT_PERSIST_INTERVAL 300
+#define SS_DEFAULT_THROTTLE_USER    10
+#define SS_DEFAULT_THROTTLE_ADDR    30
+#define SS_DEFAULT_THROTTLE_WINDOW  300
+#define SS_MAX_CAPACITY             (64u * 1024 * 1024)
+#define SS_MAX_LIFETIME             (10 * 365 * 86400)
+#define SS_PASSWORD_MAX             1024
+#define SS_THROTTLE_ENTRIES         8192
+
+#define SS_HANDLER_LOGIN  "session-store-login"
+#define SS_HANDLER_LOGOUT "session-store-logout"
+#define SS_HANDLER_STATUS "session-store-status"
+
+/* Settings that are global by nature (GLOBAL_ONLY directives) and the
+ * run-time objects made from them: one record for the whole server,
+ * reached from every virtual host's configuration. */
+typedef struct ss_module_conf {
+    apr_uint32_t capacity;
+    int refuse_when_full;             /* SessionStoreWhenFull refuse */
+    const char *persist_file;         /* NULL: none */
+    apr_uint32_t persist_interval;    /* seconds, 0: only at exit */
+    ss_store_t *store;                /* set in post_config */
+    lt_table_t *throttle;             /* set in post_config */
+} ss_module_conf;
+
+/* Per server (virtual host).  NULL and SS_UNSET mean "not set here". */
+typedef struct ss_server_conf {
+    ss_module_conf *mc;               /* the main server's, shared */
+    apr_array_header_t *keys;         /* sc_key_t, the first signs */
+    const char *secret_source;        /* the directive that set keys */
+    const char *cookie_name;
+    const char *cookie_attrs;
+    int idle_timeout;                 /* seconds, 0: none */
+    int max_age;                      /* seconds, 0: none */
+    apr_uint32_t realm;               /* this virtual host's own realm
+                                         (post_config) */
+} ss_server_conf;
+
+typedef struct ss_login_provider {
+    const authn_provider *provider;
+    const char *name;
+} ss_login_provider;
+
+/* Per directory.  NULL and SS_UNSET mean "not set here"; the field names
+ * are set together (user_field says whether), so are the three throttle
+ * numbers (throttle_user says whether). */
+typedef struct ss_dir_conf {
+    apr_array_header_t *providers;    /* ss_login_provider */
+    const char *login_redirect;
+    const char *fail_redirect;
+    const char *logout_redirect;
+    const char *user_field;
+    const char *password_field;
+    const char *redirect_field;
+    int max_body;
+    int throttle_user;                /* failures per user name, 0: off */
+    int throttle_addr;                /* failures per client address */
+    int throttle_window;              /* seconds */
+    int check_origin;
+    const char *realm_name;           /* NULL: the virtual host's realm */
+    apr_uint32_t realm;               /* hash of realm_name, with it */
+} ss_dir_conf;
+
+/* config.c */
+void *ss_create_server_conf(apr_pool_t *p, server_rec *s);
+void *ss_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
+void *ss_create_dir_conf(apr_pool_t *p, char *dir);
+void *ss_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+extern const command_rec ss_cmds[];
+/* secret.c: the setters of SessionStoreSecret and SessionStoreSecretFile. */
+const char *ss_set_secret(cmd_parms *cmd, void *dummy, int argc,
+                          char *const argv[]);
+const char *ss_set_secret_file(cmd_parms *cmd, void *dummy, const char *arg);
+ss_server_conf *ss_server_conf_of(server_rec *s);
+ss_dir_conf *ss_dir_conf_of(request_rec *r);
+/* The configured value, or the default where none is set. */
+const char *ss_cookie_name(const ss_server_conf *conf);
+const char *ss_cookie_attrs(const ss_server_conf *conf);
+apr_uint32_t ss_idle_timeout(const ss_server_conf *conf);
+apr_uint32_t ss_max_age(const ss_server_conf *conf);
+apr_size_t ss_max_body(const ss_dir_conf *conf);
+int ss_check_origin(const ss_dir_conf *conf);
+/* The realm a name stands for; stable across restarts (persist file). */
+apr_uint32_t ss_realm_hash(const char *kind, const char *name);
+/* check_config: refuse a configuration that cannot work, naming where. */
+int ss_config_check(apr_pool_t *ptemp, server_rec *s);
+/* post_config: per-server values known only once all is read. */
+void ss_config_finish(apr_pool_t *pconf, server_rec *s);
+
+/* session.c: the optional functions (mod_session_store.h says what
+ * each does), called by name inside this module too. */
+void ss_register_api(void);
+session_store_status_t session_store_lookup(request_rec *r,
+                                        session_store_session_t **session);
+session_store_status_t session_store_create(request_rec *r, const char *user,
+                                        session_store_session_t **session);
+session_store_status_t session_store_destroy(request_rec *r, const char *id);
+long session_store_destroy_user(request_rec *r, const char *user);
+const char *session_store_cookie_name(request_rec *r);
+const char *session_store_reason(session_store_status_t status);
+/* Add Set-Cookie for value with the configured attributes and extra. */
+void ss_set_cookie(request_rec *r, const ss_server_conf *conf,
+                   const char *value, const char *extra);
+
+/* login.c */
+int ss_login_handler(request_rec *r);
+
+/* throttle.c */
+/* One login's throttle: its keys and the limits of its directory. */
+typedef struct ss_throttle {
+    char user[LT_KEY_MAX];            /* "u:" + user name */
+    char addr[LT_KEY_MAX];            /* "a:" + address (IPv6: its /64) */
+    apr_uint32_t max_user;            /* failures per user name, 0: off */
+    apr_uint32_t max_addr;            /* failures per address, 0: off */
+    apr_uint32_t window;              /* seconds */
+} ss_throttle_t;
+lt_table_t *ss_throttle_init(apr_pool_t *pconf, server_rec *s);
+void ss_throttle_prepare(request_rec *r, const ss_dir_conf *dconf,
+                         const char *user, ss_throttle_t *keys);
+/* 1 when the login is refused before its password is checked (the
+ * answer is sent and *rv is what the handler returns); 0 to go on, the
+ * attempt counted as a failure until ss_throttle_give_back. */
+int ss_throttle_refused(request_rec *r, const ss_throttle_t *keys, int *rv);
+void ss_throttle_give_back(request_rec *r, const ss_throttle_t *keys,
+                           int succeeded);
+
+/* handlers.c */
+int ss_handler(request_rec *r);
+/* A JSON string literal for s (quotes included). */
+const char *ss_json_string(apr_pool_t *p, const char *s);
+/* The client asked for JSON: a script, not a page. */
+int ss_asks_json(request_rec *r);
+/* A short answer the handler writes itself (JSON or a small page) with
+ * status; returns OK for the handler to return. */
+int ss_send_message(request_rec *r, int status, const char *message);
+int ss_send_see_other(request_rec *r, const char *location);
+
+/* Client-supplied text for a log line. */
+#define SS_LOG_STR(r, s) ap_escape_logitem((r)->pool, (s))
+
+#endif

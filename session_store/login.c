@@ -1,0 +1,360 @@
+/*
+ * session_store/login.c: the session-store-login handler.
+ *
+ * A form POST (username, password, optional redirect) is read and parsed
+ * strictly (core/session_form.c), the throttle is asked (throttle.c), the
+ * password is checked by httpd's authn providers in order, as
+ * mod_auth_basic does, and a fresh session answers a success.
+ */
+#include "internal.h"
+#include "session_form.h"
+#include "syntax.h"
+
+#include "http_protocol.h"
+#include "http_request.h"
+#include "ap_provider.h"
+#include "apr_strings.h"
+
+APLOG_USE_MODULE(session_store);
+
+#define FORM_CONTENT_TYPE     "application/x-www-form-urlencoded"
+#define FORM_CONTENT_TYPE_LEN (sizeof(FORM_CONTENT_TYPE) - 1)
+
+/* What the form gave. */
+typedef struct login_form {
+    char user[ST_USER_MAX];
+    char password[SS_PASSWORD_MAX];
+    char redirect[SX_LOCAL_PATH_MAX + 1];
+    int has_redirect;
+} login_form;
+
+enum { FIELD_USER, FIELD_PASSWORD, FIELD_REDIRECT, FIELD_COUNT };
+
+static int read_body(request_rec *r, apr_size_t max, char **body,
+                     apr_size_t *len)
+{
+    char *buf;
+    apr_size_t got = 0;
+    long n;
+    int rv;
+
+    *len = 0;
+    if ((rv = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
+        return rv;
+    }
+    if (!ap_should_client_block(r)) {
+        *body = "";
+        return OK;
+    }
+    if (r->remaining > (apr_off_t)max) {
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+    buf = apr_palloc(r->pool, max + 1);
+    while ((n = ap_get_client_block(r, buf + got, max + 1 - got)) > 0) {
+        got += (apr_size_t)n;
+        if (got > max) {
+            return HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+    }
+    if (n < 0) {
+        return HTTP_BAD_REQUEST;
+    }
+    buf[got] = '\0';
+    *body = buf;
+    *len = got;
+    return OK;
+}
+
+/* The host[:port] of an Origin or Host value, without the scheme's
+ * default port, lower case. */
+static const char *origin_authority(apr_pool_t *p, const char *scheme,
+                                    const char *hostport)
+{
+    char *a = apr_pstrdup(p, hostport);
+    apr_size_t n = strlen(a);
+
+    ap_str_tolower(a);
+    if (!strcmp(scheme, "http") && n > 3 && !strcmp(a + n - 3, ":80")) {
+        a[n - 3] = '\0';
+    }
+    else if (!strcmp(scheme, "https") && n > 4
+             && !strcmp(a + n - 4, ":443")) {
+        a[n - 4] = '\0';
+    }
+    return a;
+}
+
+/* A browser names the page that posted the form in Origin.  A login
+ * posted from another site is login CSRF: the victim would be signed in
+ * as the attacker.  No Origin (older clients, scripts) is let through. */
+static int cross_site_login(request_rec *r)
+{
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *host = apr_table_get(r->headers_in, "Host");
+    const char *sep;
+    char *scheme;
+
+    if (!origin) {
+        return 0;
+    }
+    if (!host || !(sep = ap_strstr_c(origin, "://"))) {
+        return 1;   /* "null" and anything unparsable */
+    }
+    scheme = apr_pstrmemdup(r->pool, origin, (apr_size_t)(sep - origin));
+    ap_str_tolower(scheme);
+    return strcmp(origin_authority(r->pool, scheme, sep + 3),
+                  origin_authority(r->pool, ap_http_scheme(r), host)) != 0;
+}
+
+static int is_form(const char *ctype)
+{
+    return ctype && strncasecmp(ctype, FORM_CONTENT_TYPE,
+                                FORM_CONTENT_TYPE_LEN) == 0
+           && (ctype[FORM_CONTENT_TYPE_LEN] == '\0'
+               || ctype[FORM_CONTENT_TYPE_LEN] == ';'
+               || ctype[FORM_CONTENT_TYPE_LEN] == ' ');
+}
+
+/* The login steps return GO_ON, or what the handler returns (with the
+ * answer written, or a status for httpd to answer). */
+#define GO_ON DECLINED
+
+/* Read the form into f. */
+static int login_read_fields(request_rec *r, const ss_dir_conf *dconf,
+                             login_form *f)
+{
+    const char *ctype = apr_table_get(r->headers_in, "Content-Type");
+    const char *bad_field, *missing;
+    sf_field_t fields[FIELD_COUNT];
+    apr_size_t len;
+    char *body;
+    sf_status_t fst;
+    int rv;
+
+    if (!is_form(ctype)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "login with "
+                      "Content-Type %s refused",
+                      ctype ? SS_LOG_STR(r, ctype) : "(none)");
+        return HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+    if ((rv = read_body(r, ss_max_body(dconf), &body, &len)) != OK) {
+        if (rv == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "login form larger "
+                          "than SessionStoreLoginMaxBody %" APR_SIZE_T_FMT,
+                          ss_max_body(dconf));
+        }
+        return rv;
+    }
+    memset(fields, 0, sizeof(fields));
+    fields[FIELD_USER].name = dconf->user_field ? dconf->user_field
+                                                : "username";
+    fields[FIELD_USER].value = f->user;
+    fields[FIELD_USER].size = sizeof(f->user);
+    fields[FIELD_PASSWORD].name = dconf->password_field
+                                  ? dconf->password_field : "password";
+    fields[FIELD_PASSWORD].value = f->password;
+    fields[FIELD_PASSWORD].size = sizeof(f->password);
+    fields[FIELD_PASSWORD].allow_tab = 1;
+    fields[FIELD_REDIRECT].name = dconf->redirect_field
+                                  ? dconf->redirect_field : "redirect";
+    fields[FIELD_REDIRECT].value = f->redirect;
+    fields[FIELD_REDIRECT].size = sizeof(f->redirect);
+    fst = sf_parse(body, len, fields, FIELD_COUNT, &bad_field);
+    if (fst != SF_OK) {
+        const char *why = apr_pstrcat(r->pool, sf_status_reason(fst),
+                                      bad_field ? " " : "",
+                                      bad_field ? bad_field : "", NULL);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "login form refused: %s",
+                      why);
+        return ss_send_message(r, HTTP_BAD_REQUEST,
+                               apr_pstrcat(r->pool, "Bad login form: ", why,
+                                           NULL));
+    }
+    missing = !fields[FIELD_USER].found || !*f->user
+              ? fields[FIELD_USER].name
+              : !fields[FIELD_PASSWORD].found || !*f->password
+              ? fields[FIELD_PASSWORD].name : NULL;
+    if (missing) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "login form without %s",
+                      missing);
+        return ss_send_message(r, HTTP_BAD_REQUEST,
+                               apr_pstrcat(r->pool, "Missing credentials: ",
+                                           missing, NULL));
+    }
+    f->has_redirect = fields[FIELD_REDIRECT].found && *f->redirect;
+    return GO_ON;
+}
+
+/* As mod_auth_basic: the next provider only when this one does not know
+ * the user; AUTHN_PROVIDER_NAME_NOTE set around each call, so that
+ * AuthnProviderAlias works. */
+static authn_status check_password(request_rec *r, const ss_dir_conf *dconf,
+                                   const char *user, const char *password,
+                                   const char **provider_name)
+{
+    authn_status st = AUTH_USER_NOT_FOUND;
+    ss_login_provider default_provider;
+    const ss_login_provider *list;
+    int i, n;
+
+    if (dconf->providers && dconf->providers->nelts) {
+        list = (const ss_login_provider *)dconf->providers->elts;
+        n = dconf->providers->nelts;
+    }
+    else {
+        default_provider.name = AUTHN_DEFAULT_PROVIDER;
+        default_provider.provider = ap_lookup_provider(AUTHN_PROVIDER_GROUP,
+                                                       AUTHN_DEFAULT_PROVIDER,
+                                                       AUTHN_PROVIDER_VERSION);
+        if (!default_provider.provider) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "no "
+                          "SessionStoreLoginProvider set and the default "
+                          "provider 'file' (mod_authn_file) is not loaded");
+            return AUTH_GENERAL_ERROR;
+        }
+        list = &default_provider;
+        n = 1;
+    }
+    for (i = 0; i < n; i++) {
+        *provider_name = list[i].name;
+        apr_table_setn(r->notes, AUTHN_PROVIDER_NAME_NOTE, list[i].name);
+        st = list[i].provider->check_password(r, user, password);
+        apr_table_unset(r->notes, AUTHN_PROVIDER_NAME_NOTE);
+        if (st != AUTH_USER_NOT_FOUND) {
+            break;
+        }
+    }
+    return st;
+}
+
+static int login_failed(request_rec *r, const ss_dir_conf *dconf)
+{
+    ss_server_conf *conf = ss_server_conf_of(r->server);
+    ss_store_t *store = conf->mc->store;
+
+    if (store) {
+        store->be->note_login_failure(store);
+    }
+    if (dconf->fail_redirect && !ss_asks_json(r)) {
+        return ss_send_see_other(r, apr_pstrcat(r->pool, dconf->fail_redirect,
+                                 strchr(dconf->fail_redirect, '?') ? "&" : "?",
+                                 "error=1", NULL));
+    }
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   apr_pstrcat(r->pool, "Cookie name=\"",
+                               ss_cookie_name(conf), "\"", NULL));
+    return ss_send_message(r, HTTP_UNAUTHORIZED,
+                           "Invalid user name or password");
+}
+
+/* The throttle, then the providers: GO_ON once the password is right
+ * (the attempt stays counted until the session exists). */
+static int login_authenticate(request_rec *r, const ss_dir_conf *dconf,
+                              login_form *f, ss_throttle_t *throttle,
+                              const char **provider_name)
+{
+    authn_status ast;
+    int rv;
+
+    ss_throttle_prepare(r, dconf, f->user, throttle);
+    if (ss_throttle_refused(r, throttle, &rv)) {
+        return rv;
+    }
+    ast = check_password(r, dconf, f->user, f->password, provider_name);
+    memset(f->password, 0, sizeof(f->password));
+    switch (ast) {
+    case AUTH_GRANTED:
+        return GO_ON;
+    case AUTH_GENERAL_ERROR:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "authn provider %s failed "
+                      "checking user %s", *provider_name,
+                      SS_LOG_STR(r, f->user));
+        ss_throttle_give_back(r, throttle, 0);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    default:
+        /* Counted by ss_throttle_refused, where throttling is on. */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "login failed for "
+                      "user %s: %s", SS_LOG_STR(r, f->user),
+                      ast == AUTH_USER_NOT_FOUND ? "user not found"
+                                                 : "password mismatch");
+        return login_failed(r, dconf);
+    }
+}
+
+/* The signed-in client: JSON for a script, else 303 to the form's local
+ * redirect or SessionStoreLoginRedirect. */
+static int login_respond(request_rec *r, const ss_dir_conf *dconf,
+                         const login_form *f)
+{
+    const char *target = dconf->login_redirect ? dconf->login_redirect : "/";
+
+    if (ss_asks_json(r)) {
+        apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+        ap_set_content_type(r, "application/json");
+        ap_rvputs(r, "{\"user\":", ss_json_string(r->pool, f->user), "}\n",
+                  NULL);
+        return OK;
+    }
+    if (f->has_redirect) {
+        if (sx_is_local_path(f->redirect)) {
+            target = apr_pstrdup(r->pool, f->redirect);
+        }
+        else {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "login of %s "
+                          "asked to go to '%s', which is not a local path; "
+                          "going to %s", SS_LOG_STR(r, f->user),
+                          SS_LOG_STR(r, f->redirect), target);
+        }
+    }
+    return ss_send_see_other(r, target);
+}
+
+/* Handle a login: method, Origin, the form, throttle and password, then a
+ * new session with a fresh id (any session the client had ends: no
+ * fixation) and the answer. */
+int ss_login_handler(request_rec *r)
+{
+    ss_dir_conf *dconf = ss_dir_conf_of(r);
+    const char *provider_name = "";
+    session_store_session_t *old, *session;
+    session_store_status_t sst;
+    ss_throttle_t throttle;
+    login_form form;
+    int rv;
+
+    /* httpd builds Allow from allowed_methods, not from r->allowed. */
+    ap_allow_standard_methods(r, REPLACE_ALLOW, M_POST, -1);
+    if (r->method_number != M_POST) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (ss_check_origin(dconf) && cross_site_login(r)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "login posted from "
+                      "another site refused (Origin %s, Host %s; "
+                      "SessionStoreLoginCheckOrigin)",
+                      SS_LOG_STR(r, apr_table_get(r->headers_in, "Origin")),
+                      SS_LOG_STR(r, apr_table_get(r->headers_in, "Host")));
+        return ss_send_message(r, HTTP_FORBIDDEN, "Cross-site login refused");
+    }
+    memset(&form, 0, sizeof(form));
+    if ((rv = login_read_fields(r, dconf, &form)) != GO_ON
+        || (rv = login_authenticate(r, dconf, &form, &throttle,
+                                    &provider_name)) != GO_ON) {
+        memset(form.password, 0, sizeof(form.password));
+        return rv;
+    }
+    if (session_store_lookup(r, &old) == SESSION_STORE_OK) {
+        session_store_destroy(r, old->id);
+    }
+    ss_throttle_give_back(r, &throttle, 1);
+    sst = session_store_create(r, form.user, &session);
+    if (sst != SESSION_STORE_OK) {
+        return ss_send_message(r, HTTP_SERVICE_UNAVAILABLE,
+                               apr_pstrcat(r->pool, "Cannot create a "
+                                           "session: ",
+                                           session_store_reason(sst), NULL));
+    }
+    r->user = apr_pstrdup(r->pool, form.user);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user %s logged in through "
+                  "provider %s", SS_LOG_STR(r, form.user), provider_name);
+    return login_respond(r, dconf, &form);
+}

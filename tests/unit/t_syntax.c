@@ -1,0 +1,79 @@
+/*
+ * t_syntax.c: the syntax checks both modules share (core/syntax.c).
+ */
+#include "../../core/syntax.h"
+#include "tap.h"
+
+#include <stdlib.h>
+
+static void test_token(void)
+{
+    ok(sx_is_token("express.sid"), "express.sid is a token");
+    ok(sx_is_token("X-Socketio-User"), "a header name is a token");
+    ok(sx_is_token("!#$%&'*+-.^_`|~09azAZ"), "every tchar");
+    ok(!sx_is_token(""), "empty is not");
+    ok(!sx_is_token("a b"), "space is not");
+    ok(!sx_is_token("a=b"), "'=' is not");
+    ok(!sx_is_token("a;b"), "';' is not");
+    ok(!sx_is_token("a\"b"), "'\"' is not");
+    ok(!sx_is_token("caf\xc3\xa9"), "non-ASCII is not");
+}
+
+static void test_local_path(void)
+{
+    char *longest = malloc(SX_LOCAL_PATH_MAX + 2);
+
+    ok(sx_is_local_path("/"), "/");
+    ok(sx_is_local_path("/chat?room=1#top"), "path, query, fragment");
+    ok(!sx_is_local_path(""), "empty");
+    ok(!sx_is_local_path("chat"), "relative");
+    ok(!sx_is_local_path("//evil.example/"), "network-path reference");
+    ok(!sx_is_local_path("/\\evil.example"), "/\\ read as // by browsers");
+    ok(!sx_is_local_path("/a\\b"), "any backslash");
+    ok(!sx_is_local_path("https://evil.example/"), "absolute URL");
+    ok(!sx_is_local_path("/a b"), "space");
+    ok(!sx_is_local_path("/a\tb"), "TAB");
+    ok(!sx_is_local_path("/a\r\nSet-Cookie: x=1"), "CR LF");
+    ok(!sx_is_local_path("/a\x7f"), "DEL");
+    memset(longest, 'a', SX_LOCAL_PATH_MAX + 1);
+    longest[0] = '/';
+    longest[SX_LOCAL_PATH_MAX] = '\0';
+    ok(sx_is_local_path(longest), "SX_LOCAL_PATH_MAX bytes");
+    longest[SX_LOCAL_PATH_MAX] = 'a';
+    longest[SX_LOCAL_PATH_MAX + 1] = '\0';
+    ok(!sx_is_local_path(longest), "one more is too long");
+    free(longest);
+}
+
+static void test_header_name(void)
+{
+    ok(sx_same_header_name("X-Socketio-User", "x-socketio-user"), "case");
+    ok(sx_same_header_name("X_SOCKETIO_USER", "X-Socketio-User"),
+       "'_' for '-'");
+    ok(!sx_same_header_name("X-Socketio-Use", "X-Socketio-User"), "prefix");
+    ok(!sx_same_header_name("X-Socketio-User", "X-Socketio-Use"), "longer");
+    ok(!sx_same_header_name("X-Socketio-Userx", "X-Socketio-User"), "suffix");
+}
+
+static void test_hex_and_ids(void)
+{
+    is_int(sx_hex_value('0'), 0, "0");
+    is_int(sx_hex_value('9'), 9, "9");
+    is_int(sx_hex_value('a'), 10, "a");
+    is_int(sx_hex_value('F'), 15, "F");
+    is_int(sx_hex_value('g'), -1, "g");
+    is_int(sx_hex_value('\0'), -1, "NUL");
+    ok(sx_is_base64url("AZaz09-_", 8), "base64url alphabet");
+    ok(!sx_is_base64url("AZaz09+/", 8), "not the standard alphabet");
+    ok(!sx_is_base64url("abc\0", 4), "NUL");
+    ok(sx_is_base64url("", 0), "empty is all base64url");
+}
+
+int main(void)
+{
+    test_token();
+    test_local_path();
+    test_header_name();
+    test_hex_and_ids();
+    return done_testing();
+}
