@@ -163,7 +163,7 @@ static int lookup_one(st_table_t *t, const sc_key_t *key, const char *header,
     }
     memcpy(id, sv.id, SC_SID_LEN);
     id[SC_SID_LEN] = '\0';
-    return st_lookup(t, id, now, 1, &found) == ST_OK ? 0 : -1;
+    return st_lookup(t, id, NULL, now, 1, &found) == ST_OK ? 0 : -1;
 }
 
 struct result {
@@ -253,7 +253,7 @@ static void bench_size(unsigned long n, const sc_key_t *key, struct result *r)
         t0 = now_ns();
         for (i = 0; i < LOOKUP_OPS; i++) {
             st_session_t found;
-            if (st_lookup(&t, ids[i % sample], now, 1, &found) != ST_OK) {
+            if (st_lookup(&t, ids[i % sample], NULL, now, 1, &found) != ST_OK) {
                 fail("a live session was not found");
             }
         }

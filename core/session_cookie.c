@@ -390,6 +390,20 @@ sc_status_t sc_unsign(const sc_key_t *keys, int nkeys,
     return st;
 }
 
+void sc_session_handle(const char *id, size_t id_len,
+                       char handle[SC_HANDLE_LEN + 1])
+{
+    static const char prefix[] = "mod_session_store handle:";
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256_CTX ctx;
+
+    SHA256_Init(&ctx);
+    SHA256_Update(&ctx, prefix, sizeof(prefix) - 1);
+    SHA256_Update(&ctx, id, id_len);
+    SHA256_Final(md, &ctx);
+    sc_base64_encode(md, 16, handle, 1);
+}
+
 int sc_sid_new(char sid[SC_SID_LEN + 1])
 {
     unsigned char raw[SC_SID_RAW_LEN];

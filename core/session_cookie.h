@@ -124,6 +124,14 @@ sc_status_t sc_unsign(const sc_key_t *keys, int nkeys,
 /* 1 if s is a session id of our format (32 base64url characters). */
 int sc_sid_valid(const char *s, size_t len);
 
+/* The handle an operator sees for a session: base64url of the first 16
+ * bytes of SHA-256("mod_session_store handle:" id), SC_HANDLE_LEN
+ * characters.  It names the session in listings and revocations but,
+ * being a one-way function of the id, can never be turned into a cookie. */
+#define SC_HANDLE_LEN 22
+void sc_session_handle(const char *id, size_t id_len,
+                       char handle[SC_HANDLE_LEN + 1]);
+
 /* A fresh session id from OpenSSL's CSPRNG.  Returns 0, or -1 when the
  * generator fails (the caller must then refuse the login). */
 int sc_sid_new(char sid[SC_SID_LEN + 1]);

@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 
 #define SP_MAGIC   "SIOSESS"
-#define SP_VERSION 2u
+#define SP_VERSION 3u
 
 struct sp_header {
     char     magic[8];
@@ -125,7 +125,7 @@ static int save_one(void *c, const st_session_t *s)
     rec->last_access = s->last_access;
     rec->idle_timeout = s->idle_timeout;
     rec->max_age = s->max_age;
-    rec->realm = s->realm;
+    memcpy(rec->realm, s->realm, ST_REALM_LEN);
     if (sc->queued == SAVE_BATCH && save_flush(sc) != 0) {
         return 1;
     }

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #define ST_MAGIC    0x53494f53u  /* "SIOS" */
-#define ST_VERSION  2u
+#define ST_VERSION  3u
 #define ST_NIL      UINT32_MAX
 
 enum { SLOT_FREE = 0, SLOT_USED = 1 };
@@ -35,7 +35,7 @@ struct st_slot {
     uint32_t lprev;                 /* LRU: towards the head (newer) */
     uint32_t lnext;                 /* LRU: towards the tail (older) */
     uint32_t state;
-    uint32_t realm;
+    unsigned char realm[ST_REALM_LEN];
 };
 
 struct st_table_hdr {
@@ -252,7 +252,7 @@ static void slot_copy_out(const struct st_slot *s, st_session_t *out)
     out->last_access = s->last_access;
     out->idle_timeout = s->idle_timeout;
     out->max_age = s->max_age;
-    out->realm = s->realm;
+    memcpy(out->realm, s->realm, ST_REALM_LEN);
 }
 
 /* ---- repair after a lock holder died ---- */
@@ -403,7 +403,7 @@ st_status_t st_create(st_table_t *t, const st_session_t *in, int64_t now,
     s->last_access = in->last_access;
     s->idle_timeout = in->idle_timeout;
     s->max_age = in->max_age;
-    s->realm = in->realm;
+    memcpy(s->realm, in->realm, ST_REALM_LEN);
     s->hash = hash;
     s->state = SLOT_USED;
 
@@ -416,7 +416,8 @@ st_status_t st_create(st_table_t *t, const st_session_t *in, int64_t now,
     return ST_OK;
 }
 
-st_status_t st_lookup(st_table_t *t, const char *id, int64_t now, int touch,
+st_status_t st_lookup(st_table_t *t, const char *id,
+                      const unsigned char *realm, int64_t now, int touch,
                       st_session_t *out)
 {
     st_table_hdr_t *h = t->hdr;
@@ -442,6 +443,11 @@ st_status_t st_lookup(st_table_t *t, const char *id, int64_t now, int touch,
         h->stats.misses++;
         table_unlock(t);
         return ST_EXPIRED;
+    }
+    if (realm && memcmp(t->slots[i].realm, realm, ST_REALM_LEN) != 0) {
+        h->stats.misses++;
+        table_unlock(t);
+        return ST_OTHER_REALM;
     }
     if (touch) {
         t->slots[i].last_access = now;
@@ -657,6 +663,7 @@ const char *st_status_reason(st_status_t st)
     case ST_EXISTS:    return "id taken";
     case ST_FULL:      return "full";
     case ST_INVALID:   return "invalid id, user or address";
+    case ST_OTHER_REALM: return "another realm's";
     case ST_ERROR:     return "lock failed";
     }
     return "unknown";

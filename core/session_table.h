@@ -21,6 +21,8 @@
 #define ST_ID_LEN    32   /* session ids are 32 base64url characters */
 #define ST_USER_MAX  96   /* user name, NUL included */
 #define ST_ADDR_MAX  48   /* client address at login, NUL included */
+#define ST_REALM_LEN 16   /* who may accept a session: bytes the caller
+                             derives (a truncated SHA-256 of the realm) */
 
 /* A session as callers see it: a copy, never a pointer into the table. */
 typedef struct st_session {
@@ -31,7 +33,7 @@ typedef struct st_session {
     int64_t  last_access;   /* microseconds since the epoch */
     uint32_t idle_timeout;  /* seconds, 0 = none */
     uint32_t max_age;       /* seconds, 0 = none */
-    uint32_t realm;         /* who may accept it: a hash the caller keeps */
+    unsigned char realm[ST_REALM_LEN];
 } st_session_t;
 
 typedef struct st_stats {
@@ -55,6 +57,8 @@ typedef enum {
     ST_EXISTS,      /* create: that id is taken */
     ST_FULL,        /* create with refuse_when_full: no free slot */
     ST_INVALID,     /* bad argument: id or user too long, not an id */
+    ST_OTHER_REALM, /* lookup: found, but made for another realm; not
+                       touched */
     ST_ERROR        /* the lock failed; callers must fail closed */
 } st_status_t;
 
@@ -95,9 +99,13 @@ uint32_t st_table_capacity(const st_table_t *t);
 st_status_t st_create(st_table_t *t, const st_session_t *s, int64_t now,
                       int refuse_when_full, st_create_info_t *info);
 
-/* Find id; a live session is copied to out (may be NULL) and, with touch,
- * its last access set to now and moved to the head of the LRU list. */
-st_status_t st_lookup(st_table_t *t, const char *id, int64_t now, int touch,
+/* Find id.  With realm (ST_REALM_LEN bytes; NULL accepts any), a session
+ * of another realm is ST_OTHER_REALM and left as it is: only a lookup that
+ * succeeds may touch a session.  A live session is copied to out (may be
+ * NULL) and, with touch, its last access set to now and moved to the head
+ * of the LRU list. */
+st_status_t st_lookup(st_table_t *t, const char *id,
+                      const unsigned char *realm, int64_t now, int touch,
                       st_session_t *out);
 
 /* Start fetching the memory a lookup of id (ST_ID_LEN characters, need not

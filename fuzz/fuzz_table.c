@@ -7,7 +7,8 @@
  * (op % 10) followed by its argument bytes:
  *   0,1 create  id (bit 7: an invalid id), user/remote/realm, created and
  *               last access before now, idle timeout and maximum age
- *   2,3 lookup  id (bit 7: invalid), bit 6: touch
+ *   2,3 lookup  id (bit 7: invalid), bit 6: touch; then bit 2: look up
+ *               for realm (bits 0-1) rather than any realm
  *   4   destroy id (bit 7: invalid)
  *   5   destroy every session of a user
  *   6   move the clock (fz_clock_step)
@@ -21,7 +22,7 @@
  * rules: create refuses a taken id (expired or not), then frees up to
  * four expired sessions from the old end, then evicts the least recently
  * used (created or looked up with touch) or refuses; lookup removes an
- * expired session; destroy and destroy_user remove whatever matches,
+ * expired session and leaves one of another realm untouched; destroy and destroy_user remove whatever matches,
  * expired or not.
  */
 #include "fuzz_table_common.h"
@@ -29,7 +30,8 @@
 typedef struct m_sess {
     int id, user, remote;
     int64_t created, last_access;
-    uint32_t idle_timeout, max_age, realm;
+    uint32_t idle_timeout, max_age;
+    int realm;                 /* index into realms[] */
 } m_sess_t;
 
 typedef struct model {
@@ -72,6 +74,14 @@ static void m_push_head(model_t *m, const m_sess_t *s)
     m->n++;
 }
 
+/* Four realms; the last two differ only in their last byte. */
+static const unsigned char realms[4][ST_REALM_LEN] = {
+    { 0 },
+    { 1 },
+    { 0x9e, 0x37, 0x79, 0xb9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 },
+    { 0x9e, 0x37, 0x79, 0xb9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13 },
+};
+
 static void check_copy(const st_session_t *got, const m_sess_t *want,
                        int64_t now)
 {
@@ -82,7 +92,7 @@ static void check_copy(const st_session_t *got, const m_sess_t *want,
                 && got->last_access == want->last_access
                 && got->idle_timeout == want->idle_timeout
                 && got->max_age == want->max_age
-                && got->realm == want->realm,
+                && memcmp(got->realm, realms[want->realm], ST_REALM_LEN) == 0,
                 "copy of session %d (%s) differs from the model", want->id,
                 ids[want->id]);
     FUZZ_ASSERT(st_session_expired(got, now) == m_expired(want, now),
@@ -169,7 +179,6 @@ static void check_foreach(st_table_t *t, const model_t *m, int64_t now,
                 v.count, live);
 }
 
-static const uint32_t realms[4] = { 0, 1, 0x9e3779b9u, UINT32_MAX };
 
 static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
                       int refuse)
@@ -187,7 +196,7 @@ static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
     ms.id = b_id % FZ_NIDS;
     ms.user = b_who % FZ_NUSERS;
     ms.remote = (b_who >> 7) & 1;
-    ms.realm = realms[(b_who >> 5) & 3];
+    ms.realm = (b_who >> 5) & 3;
     ms.created = now - (int64_t)(b_time & 15) * SEC;
     ms.last_access = ms.created + (int64_t)(b_time >> 4) * SEC;
     ms.idle_timeout = fz_idle_choices[b_lim & 7];
@@ -204,7 +213,7 @@ static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
     s.last_access = ms.last_access;
     s.idle_timeout = ms.idle_timeout;
     s.max_age = ms.max_age;
-    s.realm = ms.realm;
+    memcpy(s.realm, realms[ms.realm], ST_REALM_LEN);
 
     st = st_create(t, &s, now, refuse, &info);
     if (b_id & 0x80) {
@@ -246,7 +255,7 @@ static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
 
 static void op_lookup(st_table_t *t, model_t *m, fz_input_t *in, int64_t now)
 {
-    uint8_t b = fz_byte(in);
+    uint8_t b = fz_byte(in), r = fz_byte(in);
     int touch = (b >> 6) & 1, i;
     char bad[ST_ID_LEN + 2];
     st_session_t out;
@@ -254,13 +263,14 @@ static void op_lookup(st_table_t *t, model_t *m, fz_input_t *in, int64_t now)
 
     if (b & 0x80) {
         fz_make_bad_id(b % FZ_NIDS, bad);
-        st = st_lookup(t, bad, now, touch, &out);
+        st = st_lookup(t, bad, NULL, now, touch, &out);
         FUZZ_ASSERT(st == ST_INVALID, "lookup of a bad id: %s",
                     st_status_reason(st));
         return;
     }
     memset(&out, 0, sizeof(out));
-    st = st_lookup(t, ids[b % FZ_NIDS], now, touch, (b & 0x20) ? NULL : &out);
+    st = st_lookup(t, ids[b % FZ_NIDS], (r & 4) ? realms[r & 3] : NULL, now,
+                   touch, (b & 0x20) ? NULL : &out);
     m->stats.lookups++;
     i = m_find(m, b % FZ_NIDS);
     if (i < 0) {
@@ -275,6 +285,13 @@ static void op_lookup(st_table_t *t, model_t *m, fz_input_t *in, int64_t now)
         m->stats.misses++;
         FUZZ_ASSERT(st == ST_EXPIRED, "lookup of expired %s: %s",
                     ids[b % FZ_NIDS], st_status_reason(st));
+        return;
+    }
+    if ((r & 4) && m->s[i].realm != (r & 3)) {
+        /* Another realm's session: refused, and not touched. */
+        m->stats.misses++;
+        FUZZ_ASSERT(st == ST_OTHER_REALM, "lookup of %s from another realm: "
+                    "%s", ids[b % FZ_NIDS], st_status_reason(st));
         return;
     }
     FUZZ_ASSERT(st == ST_OK, "lookup of live %s: %s", ids[b % FZ_NIDS],

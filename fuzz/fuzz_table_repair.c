@@ -45,7 +45,7 @@ static void do_create(st_table_t *t, fz_input_t *in, int64_t now)
     s.last_access = s.created + (int64_t)(b_time >> 4) * SEC;
     s.idle_timeout = fz_idle_choices[b_lim & 7];
     s.max_age = fz_max_age_choices[(b_lim >> 3) & 7];
-    s.realm = b_lim >> 6;
+    s.realm[0] = (unsigned char)(b_lim >> 6);
     (void)st_create(t, &s, now, 0, NULL);
 }
 
@@ -53,7 +53,7 @@ static void do_op(st_table_t *t, int which, fz_input_t *in, int64_t now)
 {
     switch (which) {
     case 0: do_create(t, in, now); break;
-    case 1: (void)st_lookup(t, ids[fz_byte(in) % FZ_NIDS], now, 1, NULL); break;
+    case 1: (void)st_lookup(t, ids[fz_byte(in) % FZ_NIDS], NULL, now, 1, NULL); break;
     case 2: (void)st_destroy(t, ids[fz_byte(in) % FZ_NIDS]); break;
     default: (void)st_destroy_user(t, fz_users[fz_byte(in) % FZ_NUSERS]); break;
     }
@@ -76,7 +76,7 @@ static int same_session(const struct st_slot *a, const struct st_slot *b)
         && memcmp(a->remote, b->remote, ST_ADDR_MAX) == 0
         && a->created == b->created && a->last_access == b->last_access
         && a->idle_timeout == b->idle_timeout && a->max_age == b->max_age
-        && a->realm == b->realm;
+        && memcmp(a->realm, b->realm, ST_REALM_LEN) == 0;
 }
 
 static void die_mid_operation(st_table_t *t, void *mem, size_t size,

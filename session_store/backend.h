@@ -23,27 +23,62 @@ typedef struct ss_store {
     void *inst;
 } ss_store_t;
 
+/* How a create may make room. */
+typedef struct ss_create_policy {
+    int refuse_when_full;             /* full store: refuse, not evict */
+    apr_uint32_t max_per_user;        /* sessions one user may hold; the
+                                         user's least recently used one
+                                         ends first; 0: no cap */
+} ss_create_policy_t;
+
+/* A callback for each session of a walk: a copy; non-zero stops. */
+typedef int (*ss_session_fn)(void *ctx, const st_session_t *s);
+/* A callback for each user of a listing, with its live sessions. */
+typedef void (*ss_user_fn)(void *ctx, const char *user, long sessions);
+
 struct ss_backend {
     const char *name;
     /* Make an instance for the global settings in mc, from the
      * configuration pool.  Returns NULL, or an error message. */
     const char *(*create)(void **inst, const struct ss_module_conf *mc,
                           apr_pool_t *pconf);
-    /* Set the store up in post_config (s: the main server).  Logs what
-     * went wrong itself, with the detail only it knows; returns an APR
-     * status. */
+    /* Set the store up in post_config (s: the main server), in the
+     * parent.  Logs what went wrong itself, with the detail only it
+     * knows; returns an APR status. */
     apr_status_t (*init)(ss_store_t *st, apr_pool_t *pconf, server_rec *s);
+    /* In each child before it serves (connections of its own); may be
+     * NULL. */
+    void (*child_init)(ss_store_t *st, apr_pool_t *pchild, server_rec *s);
+    /* Store sess under its id (all fields are the caller's).  info may be
+     * NULL. */
     st_status_t (*create_session)(ss_store_t *st, const st_session_t *sess,
-                                  apr_time_t now, int refuse_when_full,
+                                  apr_time_t now,
+                                  const ss_create_policy_t *policy,
                                   st_create_info_t *info);
     /* Start fetching what a lookup of id will read (a hint; may be NULL):
      * called before the signature check, to overlap with it. */
     void (*prefetch)(ss_store_t *st, const char *id);
-    st_status_t (*lookup)(ss_store_t *st, const char *id, apr_time_t now,
+    /* Find id for realm (ST_REALM_LEN bytes; NULL: any).  ST_OTHER_REALM
+     * leaves the session as it was: only a successful lookup touches. */
+    st_status_t (*lookup)(ss_store_t *st, const char *id,
+                          const unsigned char *realm, apr_time_t now,
                           int touch, st_session_t *out);
     st_status_t (*destroy)(ss_store_t *st, const char *id);
     /* Every session of user; how many, or -1. */
     long (*destroy_user)(ss_store_t *st, const char *user);
+    /* End the session whose handle (sc_session_handle of its id) is
+     * handle: ST_OK, ST_NOT_FOUND or ST_ERROR. */
+    st_status_t (*destroy_handle)(ss_store_t *st, const char *handle);
+    /* Every live session of user to fn; how many, or -1. */
+    long (*list_user)(ss_store_t *st, const char *user, apr_time_t now,
+                      ss_session_fn fn, void *ctx);
+    /* Users with live sessions, in byte order of their names, at most
+     * limit of them after the name cursor (NULL: from the first); *next
+     * is the cursor of the next page, from p, or NULL after the last.
+     * Returns how many were listed, or -1. */
+    long (*list_users)(ss_store_t *st, apr_time_t now, const char *cursor,
+                       int limit, apr_pool_t *p, ss_user_fn fn, void *ctx,
+                       const char **next);
     void (*note_login_failure)(ss_store_t *st);
     int (*stats)(ss_store_t *st, st_stats_t *out);
     /* Walk the store and check its invariants: 0, or -1 with a reason

@@ -22,6 +22,9 @@
 #include "http_log.h"
 #include "apr_strings.h"
 #include "apr_general.h"
+#include "apr_hash.h"
+
+#include <stdlib.h>
 
 #include <unistd.h>
 
@@ -196,11 +199,12 @@ static void shm_maintain(ss_store_t *st, apr_time_t now)
 }
 
 static st_status_t shm_create(ss_store_t *st, const st_session_t *sess,
-                              apr_time_t now, int refuse_when_full,
+                              apr_time_t now,
+                              const ss_create_policy_t *policy,
                               st_create_info_t *info)
 {
     return st_create(&((shm_ctx_t *)st->inst)->table, sess, now,
-                     refuse_when_full, info);
+                     policy->refuse_when_full, info);
 }
 
 static void shm_prefetch(ss_store_t *st, const char *id)
@@ -209,9 +213,11 @@ static void shm_prefetch(ss_store_t *st, const char *id)
 }
 
 static st_status_t shm_lookup(ss_store_t *st, const char *id,
-                              apr_time_t now, int touch, st_session_t *out)
+                              const unsigned char *realm, apr_time_t now,
+                              int touch, st_session_t *out)
 {
-    return st_lookup(&((shm_ctx_t *)st->inst)->table, id, now, touch, out);
+    return st_lookup(&((shm_ctx_t *)st->inst)->table, id, realm, now, touch,
+                     out);
 }
 
 static st_status_t shm_destroy(ss_store_t *st, const char *id)
@@ -222,6 +228,133 @@ static st_status_t shm_destroy(ss_store_t *st, const char *id)
 static long shm_destroy_user(ss_store_t *st, const char *user)
 {
     return st_destroy_user(&((shm_ctx_t *)st->inst)->table, user);
+}
+
+/* ---- what the admin handler asks: rare, so a walk of the table (the
+ * lock held only to copy each slot) is cheap enough. ---- */
+
+typedef struct handle_search {
+    const char *handle;
+    char id[ST_ID_LEN + 1];
+    int found;
+} handle_search;
+
+static int match_handle(void *c, const st_session_t *s)
+{
+    handle_search *hs = c;
+    char h[SC_HANDLE_LEN + 1];
+
+    sc_session_handle(s->id, ST_ID_LEN, h);
+    if (strcmp(h, hs->handle) == 0) {
+        memcpy(hs->id, s->id, sizeof(hs->id));
+        hs->found = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static st_status_t shm_destroy_handle(ss_store_t *st, const char *handle)
+{
+    st_table_t *t = &((shm_ctx_t *)st->inst)->table;
+    handle_search hs;
+
+    memset(&hs, 0, sizeof(hs));
+    hs.handle = handle;
+    if (st_foreach(t, apr_time_now(), match_handle, &hs) < 0) {
+        return ST_ERROR;
+    }
+    return hs.found ? st_destroy(t, hs.id) : ST_NOT_FOUND;
+}
+
+typedef struct user_walk {
+    const char *user;
+    ss_session_fn fn;
+    void *ctx;
+    long n;
+} user_walk;
+
+static int if_user(void *c, const st_session_t *s)
+{
+    user_walk *w = c;
+
+    if (strcmp(s->user, w->user) != 0) {
+        return 0;
+    }
+    w->n++;
+    return w->fn(w->ctx, s);
+}
+
+static long shm_list_user(ss_store_t *st, const char *user, apr_time_t now,
+                          ss_session_fn fn, void *ctx)
+{
+    user_walk w = { user, fn, ctx, 0 };
+
+    if (st_foreach(&((shm_ctx_t *)st->inst)->table, now, if_user, &w) < 0) {
+        return -1;
+    }
+    return w.n;
+}
+
+typedef struct user_count {
+    apr_pool_t *p;
+    apr_hash_t *counts;               /* user -> long * */
+    const char *cursor;
+} user_count;
+
+static int count_user(void *c, const st_session_t *s)
+{
+    user_count *uc = c;
+    long *n;
+
+    if (uc->cursor && strcmp(s->user, uc->cursor) <= 0) {
+        return 0;
+    }
+    n = apr_hash_get(uc->counts, s->user, APR_HASH_KEY_STRING);
+    if (!n) {
+        n = apr_pcalloc(uc->p, sizeof(*n));
+        apr_hash_set(uc->counts, apr_pstrdup(uc->p, s->user),
+                     APR_HASH_KEY_STRING, n);
+    }
+    (*n)++;
+    return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static long shm_list_users(ss_store_t *st, apr_time_t now, const char *cursor,
+                           int limit, apr_pool_t *p, ss_user_fn fn, void *ctx,
+                           const char **next)
+{
+    user_count uc;
+    apr_hash_index_t *hi;
+    const char **names;
+    int i = 0, n;
+
+    uc.p = p;
+    uc.counts = apr_hash_make(p);
+    uc.cursor = cursor;
+    *next = NULL;
+    if (st_foreach(&((shm_ctx_t *)st->inst)->table, now, count_user,
+                   &uc) < 0) {
+        return -1;
+    }
+    n = (int)apr_hash_count(uc.counts);
+    names = apr_palloc(p, sizeof(*names) * (apr_size_t)(n ? n : 1));
+    for (hi = apr_hash_first(p, uc.counts); hi; hi = apr_hash_next(hi)) {
+        names[i++] = apr_hash_this_key(hi);
+    }
+    qsort(names, (size_t)n, sizeof(*names), by_name);
+    for (i = 0; i < n && i < limit; i++) {
+        fn(ctx, names[i], *(long *)apr_hash_get(uc.counts, names[i],
+                                                APR_HASH_KEY_STRING));
+    }
+    if (i < n && i > 0) {
+        *next = names[i - 1];
+    }
+    return i;
 }
 
 static void shm_note_login_failure(ss_store_t *st)
@@ -255,11 +388,15 @@ const ss_backend_t ss_backend_shm = {
     "shm",
     shm_instance,
     shm_init,
+    NULL,                 /* child_init: the children inherit the mapping */
     shm_create,
     shm_prefetch,
     shm_lookup,
     shm_destroy,
     shm_destroy_user,
+    shm_destroy_handle,
+    shm_list_user,
+    shm_list_users,
     shm_note_login_failure,
     shm_stats,
     shm_check,

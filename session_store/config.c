@@ -10,11 +10,13 @@
 #include "session_form.h"
 
 #include "http_core.h"
+#include "ap_listen.h"
 #include "ap_provider.h"
 #include "apr_strings.h"
 #include "apr_lib.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 
 APLOG_USE_MODULE(session_store);
 
@@ -94,7 +96,7 @@ void *ss_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->check_origin = add->check_origin != SS_UNSET ? add->check_origin
                                                        : base->check_origin;
     conf->realm_name = realm->realm_name;
-    conf->realm = realm->realm;
+    memcpy(conf->realm, realm->realm, ST_REALM_LEN);
     return conf;
 }
 
@@ -141,26 +143,24 @@ int ss_check_origin(const ss_dir_conf *conf)
     return conf->check_origin != 0;   /* SS_UNSET: the default, On */
 }
 
-/* 32-bit FNV-1a of kind ":" name.  Stored with each session and in the
- * persist file, so it must not change between releases without a new
- * persist file version. */
-apr_uint32_t ss_realm_hash(const char *kind, const char *name)
+void ss_realm_hash(const char *kind, const char *name,
+                   unsigned char out[ST_REALM_LEN])
 {
-    apr_uint32_t h = 2166136261u;
-    const char *parts[3];
-    int i;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
-    parts[0] = kind;
-    parts[1] = ":";
-    parts[2] = name;
-    for (i = 0; i < 3; i++) {
-        const unsigned char *c;
-        for (c = (const unsigned char *)parts[i]; *c; c++) {
-            h ^= *c;
-            h *= 16777619u;
-        }
+    memset(md, 0, sizeof(md));
+    if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)
+        && EVP_DigestUpdate(ctx, kind, strlen(kind))
+        && EVP_DigestUpdate(ctx, ":", 1)
+        && EVP_DigestUpdate(ctx, name, strlen(name))) {
+        EVP_DigestFinal_ex(ctx, md, &len);
     }
-    return h;
+    EVP_MD_CTX_free(ctx);
+    /* A digest that failed leaves zeros: a realm no session is made in by
+     * a working server, never a shared one. */
+    memcpy(out, md, ST_REALM_LEN);
 }
 
 /* ---- cookie and lifetimes ---- */
@@ -345,7 +345,7 @@ static const char *set_realm(cmd_parms *cmd, void *config, const char *arg)
         return "SessionStoreRealm: the realm name may not be empty";
     }
     conf->realm_name = arg;
-    conf->realm = ss_realm_hash("realm", arg);
+    ss_realm_hash("realm", arg, conf->realm);
     return NULL;
 }
 
@@ -578,15 +578,69 @@ int ss_config_check(apr_pool_t *ptemp, server_rec *s)
     return OK;
 }
 
+static void vhost_realm(apr_pool_t *p, server_rec *vs, apr_port_t port,
+                        unsigned char out[ST_REALM_LEN])
+{
+    ss_realm_hash("vhost", apr_psprintf(p, "%s:%u", vs->server_hostname
+                                        ? vs->server_hostname : "",
+                                        (unsigned)port), out);
+}
+
+/* The default realm of each server: its name and its port, so that two
+ * virtual hosts of one name on two ports never accept each other's
+ * sessions.  Where httpd knows no port (ServerName without one, and a
+ * <VirtualHost *> or the main server), one realm per port it listens on. */
 void ss_config_finish(apr_pool_t *pconf, server_rec *s)
 {
     server_rec *vs;
 
     for (vs = s; vs; vs = vs->next) {
         ss_server_conf *conf = ss_server_conf_of(vs);
-        conf->realm = ss_realm_hash("vhost", apr_psprintf(pconf, "%s:%u",
-                                    vs->server_hostname
-                                    ? vs->server_hostname : "",
-                                    (unsigned)vs->port));
+        apr_port_t port = vs->port;
+        ap_listen_rec *l;
+
+        if (!port && vs->is_virtual && vs->addrs) {
+            port = vs->addrs->host_port;
+        }
+        conf->realm_port_known = port != 0;
+        if (port) {
+            vhost_realm(pconf, vs, port, conf->realm);
+            continue;
+        }
+        conf->realm_by_port = apr_array_make(pconf, 2, sizeof(ss_port_realm));
+        for (l = ap_listeners; l; l = l->next) {
+            ss_port_realm *pr = apr_array_push(conf->realm_by_port);
+            pr->port = l->bind_addr->port;
+            vhost_realm(pconf, vs, pr->port, pr->realm);
+        }
     }
+}
+
+const unsigned char *ss_realm_of(request_rec *r)
+{
+    ss_dir_conf *dconf = ss_dir_conf_of(r);
+    ss_server_conf *conf;
+    apr_port_t port;
+    unsigned char *realm;
+    int i;
+
+    if (dconf->realm_name) {
+        return dconf->realm;
+    }
+    conf = ss_server_conf_of(r->server);
+    if (conf->realm_port_known) {
+        return conf->realm;
+    }
+    port = r->connection->local_addr->port;
+    for (i = 0; conf->realm_by_port && i < conf->realm_by_port->nelts; i++) {
+        ss_port_realm *pr = &APR_ARRAY_IDX(conf->realm_by_port, i,
+                                           ss_port_realm);
+        if (pr->port == port) {
+            return pr->realm;
+        }
+    }
+    /* A port that was not listened on at start-up: not cached. */
+    realm = apr_palloc(r->pool, ST_REALM_LEN);
+    vhost_realm(r->pool, r->server, port, realm);
+    return realm;
 }

@@ -74,9 +74,18 @@ typedef struct ss_server_conf {
     const char *cookie_attrs;
     int idle_timeout;                 /* seconds, 0: none */
     int max_age;                      /* seconds, 0: none */
-    apr_uint32_t realm;               /* this virtual host's own realm
-                                         (post_config) */
+    /* This virtual host's own realm, from its name and port (post_config).
+     * A server whose port httpd does not know (no port in ServerName, a
+     * <VirtualHost *>) has one realm per listening port instead. */
+    int realm_port_known;
+    unsigned char realm[ST_REALM_LEN];
+    apr_array_header_t *realm_by_port; /* ss_port_realm */
 } ss_server_conf;
+
+typedef struct ss_port_realm {
+    apr_port_t port;
+    unsigned char realm[ST_REALM_LEN];
+} ss_port_realm;
 
 typedef struct ss_login_provider {
     const authn_provider *provider;
@@ -100,7 +109,7 @@ typedef struct ss_dir_conf {
     int throttle_window;              /* seconds */
     int check_origin;
     const char *realm_name;           /* NULL: the virtual host's realm */
-    apr_uint32_t realm;               /* hash of realm_name, with it */
+    unsigned char realm[ST_REALM_LEN]; /* realm_name's, set with it */
 } ss_dir_conf;
 
 /* config.c */
@@ -122,8 +131,13 @@ apr_uint32_t ss_idle_timeout(const ss_server_conf *conf);
 apr_uint32_t ss_max_age(const ss_server_conf *conf);
 apr_size_t ss_max_body(const ss_dir_conf *conf);
 int ss_check_origin(const ss_dir_conf *conf);
-/* The realm a name stands for; stable across restarts (persist file). */
-apr_uint32_t ss_realm_hash(const char *kind, const char *name);
+/* The realm a name stands for: the first ST_REALM_LEN bytes of SHA-256
+ * of kind ":" name.  Stored with every session (and in the persist file):
+ * it must not change between releases without a new persist version. */
+void ss_realm_hash(const char *kind, const char *name,
+                   unsigned char out[ST_REALM_LEN]);
+/* The realm a session of r must have, and a new one gets. */
+const unsigned char *ss_realm_of(request_rec *r);
 /* check_config: refuse a configuration that cannot work, naming where. */
 int ss_config_check(apr_pool_t *ptemp, server_rec *s);
 /* post_config: per-server values known only once all is read. */

@@ -28,23 +28,12 @@ static session_store_status_t from_table(st_status_t st)
     case ST_NOT_FOUND: return SESSION_STORE_NOT_FOUND;
     case ST_INVALID:   return SESSION_STORE_NOT_FOUND;
     case ST_EXPIRED:   return SESSION_STORE_EXPIRED;
+    case ST_OTHER_REALM: return SESSION_STORE_NOT_FOUND;
     case ST_FULL:      return SESSION_STORE_FULL;
     case ST_EXISTS:
     case ST_ERROR:     break;
     }
     return SESSION_STORE_UNAVAILABLE;
-}
-
-/* The realm of r, as stored with a session: SessionStoreRealm's, or the
- * virtual host's (both hashed at configuration time), so that a session
- * made through one virtual host (or login) is no pass for another that
- * does not share its realm. */
-static apr_uint32_t realm_of(request_rec *r)
-{
-    ss_dir_conf *dconf = ss_dir_conf_of(r);
-
-    return dconf->realm_name ? dconf->realm
-                             : ss_server_conf_of(r->server)->realm;
 }
 
 static session_store_session_t *session_from(apr_pool_t *p,
@@ -134,6 +123,7 @@ static session_store_status_t find_session(request_rec *r,
     char sid[SC_SID_LEN + 1];
     st_session_t found;
     session_store_status_t status;
+    st_status_t st;
 
     status = cookie_session_id(r, conf, sid);
     if (status != SESSION_STORE_OK) {
@@ -142,18 +132,17 @@ static session_store_status_t find_session(request_rec *r,
     if (!store) {
         return SESSION_STORE_UNAVAILABLE;
     }
-    status = from_table(store->be->lookup(store, sid, apr_time_now(), 1,
-                                          &found));
-    if (status == SESSION_STORE_OK && found.realm != realm_of(r)) {
+    st = store->be->lookup(store, sid, ss_realm_of(r), apr_time_now(), 1,
+                           &found);
+    if (st == ST_OTHER_REALM) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "session of user %s "
                       "belongs to another realm (SessionStoreRealm); not "
                       "accepted here", SS_LOG_STR(r, found.user));
-        return SESSION_STORE_NOT_FOUND;
     }
-    if (status == SESSION_STORE_OK) {
+    else if (st == ST_OK) {
         *session = session_from(r->pool, &found);
     }
-    return status;
+    return from_table(st);
 }
 
 session_store_status_t session_store_lookup(request_rec *r,
@@ -210,8 +199,12 @@ static st_status_t store_new(request_rec *r, const ss_server_conf *conf,
                              st_create_info_t *info)
 {
     ss_store_t *store = conf->mc->store;
+    ss_create_policy_t policy;
     st_status_t st = ST_ERROR;
     int tries;
+
+    policy.refuse_when_full = conf->mc->refuse_when_full;
+    policy.max_per_user = 0;
 
     /* 192 random bits do not collide; the loop is for a broken RNG. */
     for (tries = 0; tries < 3; tries++) {
@@ -220,8 +213,7 @@ static st_status_t store_new(request_rec *r, const ss_server_conf *conf,
                           "generator failed; no session created");
             return ST_ERROR;
         }
-        st = store->be->create_session(store, rec, now,
-                                       conf->mc->refuse_when_full, info);
+        st = store->be->create_session(store, rec, now, &policy, info);
         if (st != ST_EXISTS) {
             break;
         }
@@ -283,7 +275,7 @@ session_store_status_t session_store_create(request_rec *r, const char *user,
     rec.created = rec.last_access = now;
     rec.idle_timeout = ss_idle_timeout(conf);
     rec.max_age = ss_max_age(conf);
-    rec.realm = realm_of(r);
+    memcpy(rec.realm, ss_realm_of(r), ST_REALM_LEN);
 
     st = store_new(r, conf, &rec, now, &info);
     log_create(r, conf, user, st, &info);

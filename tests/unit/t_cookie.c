@@ -211,6 +211,24 @@ static void test_strip(void)
        "strip without room: no Cookie header at all (fails closed)");
 }
 
+static void test_handle(void)
+{
+    char h1[SC_HANDLE_LEN + 1], h2[SC_HANDLE_LEN + 1];
+    const char *id = "abcdefghijklmnopqrstuvwxyz012345";
+
+    sc_session_handle(id, 32, h1);
+    is_int(strlen(h1), SC_HANDLE_LEN, "a handle is 22 characters");
+    ok(sc_sid_valid(h1, SC_HANDLE_LEN) == 0 && strstr(id, h1) == NULL,
+       "and neither an id nor a part of one");
+    sc_session_handle(id, 32, h2);
+    is_str(h2, h1, "the same id, the same handle");
+    sc_session_handle("bbcdefghijklmnopqrstuvwxyz012345", 32, h2);
+    ok(strcmp(h1, h2) != 0, "another id, another handle");
+    /* printf '%s' 'mod_session_store handle:abcdefghijklmnopqrstuvwxyz012345'
+     *   | openssl dgst -sha256 -binary | head -c 16 | basenc --base64url */
+    is_str(h1, "xEn2-9jcwEUrqVmTKzn_3w", "SHA-256 of the prefixed id, base64url");
+}
+
 static void test_codecs(void)
 {
     char out[64];
@@ -243,6 +261,7 @@ int main(void)
     test_find();
     test_remove();
     test_strip();
+    test_handle();
     test_codecs();
     sc_key_wipe(&keys[0]);
     return done_testing();

@@ -77,7 +77,7 @@ int main(void)
            "load into a new table");
     is_int(res.loaded, 7, "seven live sessions loaded");
     is_int(res.expired, 3, "three expired on the way dropped");
-    is_int(st_lookup(&b, sess(5, 0, 0).id, now + 21 * SEC, 0, &out), ST_OK,
+    is_int(st_lookup(&b, sess(5, 0, 0).id, NULL, now + 21 * SEC, 0, &out), ST_OK,
            "a loaded session is found");
     is_str(out.user, "user5", "with its user");
     is_str(out.remote, "10.0.0.5", "and its address");

@@ -74,14 +74,14 @@ static void test_basics(void)
     s = sess(1, "alice", now);
     is_int(st_create(&t, &s, now, 0, NULL), ST_OK, "create");
     is_int(st_create(&t, &s, now, 0, NULL), ST_EXISTS, "same id again");
-    is_int(st_lookup(&t2, s.id, now + SEC, 1, &out), ST_OK,
+    is_int(st_lookup(&t2, s.id, NULL, now + SEC, 1, &out), ST_OK,
            "lookup through a second handle");
     is_str(out.user, "alice", "user copied out");
     is_str(out.remote, "127.0.0.1", "remote copied out");
     is_int(out.last_access, now + SEC, "touched");
     make_id(id, 2);
-    is_int(st_lookup(&t, id, now, 1, NULL), ST_NOT_FOUND, "unknown id");
-    is_int(st_lookup(&t, "short", now, 1, NULL), ST_INVALID, "not an id");
+    is_int(st_lookup(&t, id, NULL, now, 1, NULL), ST_NOT_FOUND, "unknown id");
+    is_int(st_lookup(&t, "short", NULL, now, 1, NULL), ST_INVALID, "not an id");
 
     s = sess(3, "bob", now);
     memset(s.user, 'x', sizeof(s.user));
@@ -89,7 +89,7 @@ static void test_basics(void)
            "unterminated user refused");
 
     is_int(st_destroy(&t, out.id), ST_OK, "destroy");
-    is_int(st_lookup(&t, out.id, now, 1, NULL), ST_NOT_FOUND, "gone");
+    is_int(st_lookup(&t, out.id, NULL, now, 1, NULL), ST_NOT_FOUND, "gone");
     is_int(st_destroy(&t, out.id), ST_NOT_FOUND, "destroy twice");
     st_stats(&t, &stats);
     is_int(stats.used, 0, "none used");
@@ -97,6 +97,39 @@ static void test_basics(void)
     is_int(stats.misses, 2, "two misses");
     is_int(stats.destroys, 1, "one destroy");
     table_ok(&t, "after basics");
+    munmap(mem, size);
+}
+
+/* Only a lookup that succeeds may touch a session: a request from a realm
+ * where it is not valid must not keep it alive. */
+static void test_realm(void)
+{
+    size_t size = st_table_size(4);
+    void *mem = shared_block(size);
+    st_table_t t;
+    st_session_t s, out;
+    unsigned char mine[ST_REALM_LEN], other[ST_REALM_LEN];
+    int64_t now = 7000 * SEC;
+
+    memset(mine, 0xab, sizeof(mine));
+    memcpy(other, mine, sizeof(other));
+    other[ST_REALM_LEN - 1] ^= 1;
+    st_table_init(&t, mem, size, 4, 3);
+    s = sess(1, "carol", now);
+    memcpy(s.realm, mine, ST_REALM_LEN);
+    s.idle_timeout = 10;
+    st_create(&t, &s, now, 0, NULL);
+    is_int(st_lookup(&t, s.id, other, now + 5 * SEC, 1, &out),
+           ST_OTHER_REALM, "another realm (last byte differs) is refused");
+    is_int(st_lookup(&t, s.id, mine, now + 6 * SEC, 0, &out), ST_OK,
+           "its own realm finds it");
+    is_int(out.last_access, now, "the refused lookup did not touch it");
+    ok(memcmp(out.realm, mine, ST_REALM_LEN) == 0, "realm copied out");
+    is_int(st_lookup(&t, s.id, other, now + 9 * SEC, 1, &out),
+           ST_OTHER_REALM, "refused again");
+    is_int(st_lookup(&t, s.id, mine, now + 11 * SEC, 1, &out), ST_EXPIRED,
+           "so it expired on its own idle time");
+    table_ok(&t, "after realm lookups");
     munmap(mem, size);
 }
 
@@ -112,22 +145,22 @@ static void test_expiry(void)
     s = sess(1, "idle", now);
     s.idle_timeout = 10;
     st_create(&t, &s, now, 0, NULL);
-    is_int(st_lookup(&t, s.id, now + 9 * SEC, 1, &out), ST_OK,
+    is_int(st_lookup(&t, s.id, NULL, now + 9 * SEC, 1, &out), ST_OK,
            "alive before the idle timeout");
-    is_int(st_lookup(&t, s.id, now + 18 * SEC, 1, &out), ST_OK,
+    is_int(st_lookup(&t, s.id, NULL, now + 18 * SEC, 1, &out), ST_OK,
            "a touch pushes the idle timeout back");
-    is_int(st_lookup(&t, s.id, now + 29 * SEC, 1, &out), ST_EXPIRED,
+    is_int(st_lookup(&t, s.id, NULL, now + 29 * SEC, 1, &out), ST_EXPIRED,
            "expired when idle too long");
-    is_int(st_lookup(&t, s.id, now + 29 * SEC, 1, &out), ST_NOT_FOUND,
+    is_int(st_lookup(&t, s.id, NULL, now + 29 * SEC, 1, &out), ST_NOT_FOUND,
            "and removed");
 
     s = sess(2, "old", now);
     s.idle_timeout = 0;
     s.max_age = 100;
     st_create(&t, &s, now, 0, NULL);
-    is_int(st_lookup(&t, s.id, now + 100 * SEC, 1, &out), ST_OK,
+    is_int(st_lookup(&t, s.id, NULL, now + 100 * SEC, 1, &out), ST_OK,
            "alive at max age");
-    is_int(st_lookup(&t, s.id, now + 101 * SEC, 1, &out), ST_EXPIRED,
+    is_int(st_lookup(&t, s.id, NULL, now + 101 * SEC, 1, &out), ST_EXPIRED,
            "expired past max age, however often touched");
     ok(st_session_expired(&s, now + 101 * SEC), "st_session_expired agrees");
 
@@ -171,16 +204,16 @@ static void test_lru(void)
         is_int(st_create(&t, &s[i], now + i, 0, &info), ST_OK, "fill %u", i);
     }
     /* u0 used again: u1 is now the least recently used. */
-    st_lookup(&t, s[0].id, now + 10, 1, NULL);
+    st_lookup(&t, s[0].id, NULL, now + 10, 1, NULL);
     s[3] = sess(3, "u3", now + 11);
     is_int(st_create(&t, &s[3], now + 11, 1, &info), ST_FULL,
            "refuse when full");
     is_int(st_create(&t, &s[3], now + 11, 0, &info), ST_OK, "evict when full");
     ok(info.evicted, "reports an eviction");
     is_str(info.evicted_user, "u1", "the least recently used went");
-    is_int(st_lookup(&t, s[1].id, now + 12, 1, NULL), ST_NOT_FOUND,
+    is_int(st_lookup(&t, s[1].id, NULL, now + 12, 1, NULL), ST_NOT_FOUND,
            "u1 is gone");
-    is_int(st_lookup(&t, s[0].id, now + 12, 1, NULL), ST_OK, "u0 stays");
+    is_int(st_lookup(&t, s[0].id, NULL, now + 12, 1, NULL), ST_OK, "u0 stays");
     s[4] = sess(4, "u4", now + 13);
     st_create(&t, &s[4], now + 13, 0, &info);
     is_str(info.evicted_user, "u2", "then u2");
@@ -191,13 +224,13 @@ static void test_lru(void)
 
     /* Sessions used long ago do not outlive one created just now: the
      * order is by last use, not by whether a session was ever used. */
-    st_lookup(&t, s[0].id, now + 20, 1, NULL);
-    st_lookup(&t, s[3].id, now + 21, 1, NULL);
+    st_lookup(&t, s[0].id, NULL, now + 20, 1, NULL);
+    st_lookup(&t, s[3].id, NULL, now + 21, 1, NULL);
     {
         st_session_t s5 = sess(5, "u5", now + 23);
         st_create(&t, &s5, now + 23, 0, &info);
         is_str(info.evicted_user, "u4", "the least recently used goes");
-        st_lookup(&t, s[0].id, now + 24, 1, NULL);
+        st_lookup(&t, s[0].id, NULL, now + 24, 1, NULL);
         s5 = sess(6, "u6", now + 25);
         st_create(&t, &s5, now + 25, 0, &info);
         is_str(info.evicted_user, "u3", "then the next least recently used");
@@ -208,7 +241,7 @@ static void test_lru(void)
         st_session_t probe = sess(0, "", 0);
         st_prefetch(&t, probe.id);
         st_prefetch(&t, "not-an-id-not-an-id-not-an-id-xx");
-        is_int(st_lookup(&t, probe.id, now + 24, 0, NULL), ST_OK,
+        is_int(st_lookup(&t, probe.id, NULL, now + 24, 0, NULL), ST_OK,
                "prefetch changes nothing");
     }
     munmap(mem, size);
@@ -297,7 +330,7 @@ static void test_owner_dead(void)
     {
         st_session_t out;
         st_session_t probe = sess(11, "frank", now);
-        is_int(st_lookup(&t, probe.id, now + 100, 1, &out), ST_OK,
+        is_int(st_lookup(&t, probe.id, NULL, now + 100, 1, &out), ST_OK,
                "lookup after the owner died");
     }
     st_stats(&t, &st);
@@ -329,7 +362,7 @@ static void worker(st_table_t *t, unsigned seed, int rounds)
             st_create(t, &s, now + i, 0, NULL);
             break;
         case 2:
-            st_lookup(t, s.id, now + i, 1, NULL);
+            st_lookup(t, s.id, NULL, now + i, 1, NULL);
             break;
         default:
             st_destroy(t, s.id);
@@ -411,6 +444,7 @@ int main(void)
 {
     test_basics();
     test_expiry();
+    test_realm();
     test_lru();
     test_destroy_user();
     test_foreach();
