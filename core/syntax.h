@@ -25,9 +25,11 @@ int sx_is_token(const char *s);
  * character. */
 int sx_is_local_path(const char *p);
 
-/* 1 if two header names are the same once case is folded and '_' is
- * taken for '-', as CGI and many backends see them (mod_auth_openidc #222
- * was spoofing through exactly that). */
+/* 1 if two header names are the same once case is folded and every byte
+ * that is not a letter or a digit is taken for any other such byte, one
+ * for one ("X.Socketio.User", "x_socketio-user", "X-SOCKETIO-USER"), as
+ * CGI and many backends (WSGI, Rack, PHP) see them: mod_auth_openidc #222
+ * was spoofing through exactly that. */
 int sx_same_header_name(const char *a, const char *b);
 
 /* The value of a hex digit, or -1. */
