@@ -103,7 +103,8 @@ for my $m (qw(mpm_event authn_core authn_file authz_core authz_user
         glob("$root/conf/*.example");
     my $readme = -f "$root/README.md" ? slurp("$root/README.md") : "";
     my %directives;
-    for my $src (glob("$root/session_store/*.c"), "$root/mod_socketio_auth.c") {
+    for my $src (glob("$root/session_store/*.c"), glob("$root/socketio_auth/*.c"),
+                 "$root/mod_socketio_auth.c") {
         my $c = slurp($src);
         $directives{$1} = 1 while $c =~ /AP_INIT_\w+\("(\w+)"/g;
     }
