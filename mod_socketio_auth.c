@@ -7,7 +7,8 @@
  * as r->user, the note and environment variable SOCKETIO_USER and a request
  * header (SocketIOAuthHeader) that the client can never set itself.
  * Authorization is left to httpd: Require valid-user, Require user,
- * Require group and <RequireAll> all work on top.
+ * Require group and <RequireAll> all work on top.  An Engine.IO sid is
+ * accepted only from the session whose handshake opened it.
  *
  * This file holds the hooks and the module record; socketio_auth/ the
  * rest (socketio_auth/internal.h says what is where).
@@ -82,6 +83,12 @@ static int auth_fixups(request_rec *r)
         sa_scrub_identity(r, conf);
         return DECLINED;
     }
+    if (sa_bind_sid_of(conf)) {
+        int rv = sa_bind_check(r, conf);
+        if (rv != DECLINED) {
+            return rv;
+        }
+    }
     sa_set_identity(r, conf, r->user);
     apr_table_setn(r->notes, SA_NOTE_AUTHORIZED, "1");
     return DECLINED;
@@ -123,7 +130,7 @@ static int auth_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     sa_config_post(pconf, s);
-    return OK;
+    return sa_bind_post_config(pconf, s);
 }
 
 static void register_hooks(apr_pool_t *p)
@@ -141,7 +148,7 @@ static void register_hooks(apr_pool_t *p)
                             APR_HOOK_REALLY_FIRST);
     ap_hook_check_authn(sa_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
-    (void)p;
+    sa_bind_register(p);
 }
 
 AP_DECLARE_MODULE(socketio_auth) = {

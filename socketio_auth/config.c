@@ -16,8 +16,13 @@ void *sa_create_server_conf(apr_pool_t *p, server_rec *s)
 {
     sa_server_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
-    (void)s;
     conf->headers = apr_array_make(p, 1, sizeof(const char *));
+    /* The main server's record is created first and is the base of every
+     * virtual host's merge: it carries the one global record. */
+    if (!s->is_virtual) {
+        conf->mc = apr_pcalloc(p, sizeof(*conf->mc));
+        conf->mc->bind_capacity = SA_DEFAULT_BIND_CAPACITY;
+    }
     return conf;
 }
 
@@ -26,7 +31,7 @@ void *sa_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sa_server_conf *base = basev, *add = addv;
     sa_server_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
-    (void)base;
+    conf->mc = base->mc;
     /* A server's own names only: sa_config_post gathers them all. */
     conf->headers = add->headers;
     return conf;
@@ -39,6 +44,7 @@ void *sa_create_dir_conf(apr_pool_t *p, char *dir)
     (void)dir;
     conf->fail_status = SA_UNSET;
     conf->strip_cookie = SA_UNSET;
+    conf->bind_sid = SA_UNSET;
     return conf;
 }
 
@@ -60,6 +66,8 @@ void *sa_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->login_url = add->login_url ? add->login_url : base->login_url;
     conf->strip_cookie = add->strip_cookie != SA_UNSET ? add->strip_cookie
                                                        : base->strip_cookie;
+    conf->bind_sid = add->bind_sid != SA_UNSET ? add->bind_sid
+                                               : base->bind_sid;
     return conf;
 }
 
@@ -82,6 +90,11 @@ int sa_fail_status_of(const sa_dir_conf *conf)
 {
     return conf->fail_status != SA_UNSET ? conf->fail_status
                                          : HTTP_UNAUTHORIZED;
+}
+
+int sa_bind_sid_of(const sa_dir_conf *conf)
+{
+    return conf->bind_sid != 0;
 }
 
 /* ---- directives ---- */
@@ -147,6 +160,27 @@ static const char *set_login_url(cmd_parms *cmd, void *config,
     return ap_set_string_slot(cmd, config, arg);
 }
 
+static const char *set_bind_capacity(cmd_parms *cmd, void *dummy,
+                                     const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    long v;
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    v = strtol(arg, &end, 10);
+    if (*end || end == arg || v < 64 || v > SB_MAX_ENTRIES) {
+        return apr_psprintf(cmd->pool, "SocketIOAuthBindSidCapacity: '%s' "
+                            "is not a number of sockets from 64 to %d",
+                            arg, SB_MAX_ENTRIES);
+    }
+    sa_server_conf_of(cmd->server)->mc->bind_capacity = (apr_uint32_t)v;
+    return NULL;
+}
+
 #define DIR_FIELD(f) ((void *)APR_OFFSETOF(sa_dir_conf, f))
 
 const command_rec sa_cmds[] = {
@@ -161,6 +195,11 @@ const command_rec sa_cmds[] = {
     AP_INIT_FLAG("SocketIOAuthStripCookie", ap_set_flag_slot,
         DIR_FIELD(strip_cookie), OR_AUTHCFG, "Remove the session cookie "
         "before the request goes on (default Off)"),
+    AP_INIT_FLAG("SocketIOAuthBindSid", ap_set_flag_slot,
+        DIR_FIELD(bind_sid), OR_AUTHCFG, "Accept an Engine.IO sid only from "
+        "the session whose polling handshake opened it (default On)"),
+    AP_INIT_TAKE1("SocketIOAuthBindSidCapacity", set_bind_capacity, NULL,
+        RSRC_CONF, "Engine.IO sockets whose binding is kept (default 16384)"),
     { NULL }
 };
 

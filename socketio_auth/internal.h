@@ -8,6 +8,8 @@
  *   identity.c     the identity header: scrubbed from every request of
  *                  every virtual host, set on the authorized ones
  *   authn.c        AuthType SocketIO: the cookie check and the refusals
+ *   sid_binding.c  Engine.IO sids bound to the session that opened them:
+ *                  the handshake filter, the check, the shared table
  * Per-connection state (a tunnel's filters, later) belongs in a file of
  * its own, kept in c->conn_config under socketio_auth_module.
  */
@@ -20,6 +22,7 @@
 #include "apr_tables.h"
 
 #include "mod_session_store.h"
+#include "socket_binding.h"
 
 extern module AP_MODULE_DECLARE_DATA socketio_auth_module;
 
@@ -29,11 +32,21 @@ extern module AP_MODULE_DECLARE_DATA socketio_auth_module;
 #define SA_NOTE_ERROR       "SOCKETIO_AUTH_ERROR"
 #define SA_NOTE_AUTHORIZED  "socketio-auth-authorized"
 
+#define SA_DEFAULT_BIND_CAPACITY 16384
+
 /* An unset number or flag, as in mod_authz_core: a merge takes the more
  * specific value unless it is SA_UNSET.  NULL strings are unset too. */
 #define SA_UNSET (-1)
 
+/* Settings that are global by nature: one record, the main server's,
+ * shared by every virtual host. */
+typedef struct sa_module_conf {
+    apr_uint32_t bind_capacity;       /* SocketIOAuthBindSidCapacity */
+    sb_table_t *bindings;             /* set in post_config */
+} sa_module_conf;
+
 typedef struct sa_server_conf {
+    sa_module_conf *mc;               /* the main server's, shared */
     /* SocketIOAuthHeader names set in this server's sections (const char
      * *), .htaccess files excepted. */
     apr_array_header_t *headers;
@@ -49,6 +62,7 @@ typedef struct sa_dir_conf {
     int fail_status;                  /* SA_UNSET: 401 */
     const char *login_url;            /* NULL: none */
     int strip_cookie;                 /* SA_UNSET: Off */
+    int bind_sid;                     /* SA_UNSET: On */
 } sa_dir_conf;
 
 extern const command_rec sa_cmds[];
@@ -62,6 +76,7 @@ sa_server_conf *sa_server_conf_of(const server_rec *s);
 sa_dir_conf *sa_dir_conf_of(const request_rec *r);
 const char *sa_header_of(const sa_dir_conf *conf);
 int sa_fail_status_of(const sa_dir_conf *conf);
+int sa_bind_sid_of(const sa_dir_conf *conf);
 /* Gathers every server's identity header names into one list. */
 void sa_config_post(apr_pool_t *pconf, server_rec *s);
 
@@ -92,5 +107,13 @@ int sa_check_authn(request_rec *r);
  * returns. */
 int sa_refuse(request_rec *r, const sa_dir_conf *conf, int status,
               const char *reason, int offer_login);
+
+/* sid_binding.c */
+void sa_bind_register(apr_pool_t *p);
+int sa_bind_post_config(apr_pool_t *pconf, server_rec *s);
+/* For an authorized request in scope: refuse a sid bound to another
+ * session, or unknown; watch the answer of a handshake.  DECLINED or what
+ * the fixups hook returns for a refusal. */
+int sa_bind_check(request_rec *r, const sa_dir_conf *conf);
 
 #endif
