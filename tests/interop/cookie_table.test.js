@@ -13,29 +13,11 @@ const assert = require('node:assert/strict');
 const net = require('node:net');
 const signature = require('cookie-signature');
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run tests/interop/run`);
-  return v;
-};
+const { env, login } = require('./helpers');
+
 const BASE = new URL(env('SIO_BASE'));
 const SECRET = env('SIO_SECRET');
 const COOKIE = 'express.sid';
-
-async function login(username, password) {
-  const res = await fetch(`${BASE.origin}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-    body: new URLSearchParams({ username, password }).toString(),
-  });
-  assert.equal(res.status, 200, `login of ${username}`);
-  for (const sc of res.headers.getSetCookie()) {
-    const m = /^express\.sid=([^;]*)/.exec(sc);
-    if (m) return m[1];
-  }
-  throw new Error(`login of ${username} set no cookie`);
-}
 
 // One GET with exactly these Cookie header lines, as bytes; resolves
 // { status, body }.
@@ -70,8 +52,9 @@ function rawGet(path, cookieLines) {
 }
 
 test('Apache and express-session pick the same session on tricky Cookie headers', async (t) => {
-  const A = await login('alice', 'wonderland');
-  const B = await login('bob', 'builder');
+  // The values, as on the wire.
+  const A = (await login(BASE.origin, 'alice', 'wonderland')).slice(COOKIE.length + 1);
+  const B = (await login(BASE.origin, 'bob', 'builder')).slice(COOKIE.length + 1);
   const userOfSid = new Map();
   for (const [value, user] of [[A, 'alice'], [B, 'bob']]) {
     userOfSid.set(signature.unsign(decodeURIComponent(value).slice(2), SECRET), user);

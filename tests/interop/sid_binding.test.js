@@ -12,26 +12,12 @@ const crypto = require('node:crypto');
 const net = require('node:net');
 const { io } = require('socket.io-client');
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run tests/interop/run`);
-  return v;
-};
+const { env, login: loginAt } = require('./helpers');
+
 const BASE = env('SIO_BASE');
 const BACKEND = env('SIO_BACKEND');
 const TIMEOUT_MS = 5000;
-
-async function login(username, password) {
-  const res = await fetch(`${BASE}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-    body: new URLSearchParams({ username, password }).toString(),
-  });
-  assert.equal(res.status, 200);
-  const m = res.headers.getSetCookie().map((c) => /^(express\.sid=[^;]*)/.exec(c)).find(Boolean);
-  return m[1];
-}
+const login = (username, password) => loginAt(BASE, username, password);
 
 // A polling-only socket (so that its sid keeps being used over HTTP).
 function connect(cookie, path) {
