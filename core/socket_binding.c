@@ -33,12 +33,12 @@ struct sb_table_hdr {
     pthread_mutex_t lock;
 };
 
-void sb_owner_set(sb_owner_t *owner,
-                  const unsigned char session[SB_SESSION_LEN],
-                  const char *user)
+void sb_owner_set(const sb_table_t *t, sb_owner_t *owner,
+                  const char *session_id, size_t id_len, const char *user)
 {
     memset(owner, 0, sizeof(*owner));
-    memcpy(owner->session, session, SB_SESSION_LEN);
+    /* Another key than the one that places sids in the table. */
+    owner->session = shm_fnv1a(~t->hdr->seed, session_id, id_len);
     strncpy(owner->user, user, SB_USER_MAX - 1);
 }
 
@@ -150,7 +150,7 @@ static struct sb_entry *find(sb_table_t *t, const char *sid, size_t len,
 
 static sb_result_t compare(const struct sb_entry *e, const sb_owner_t *owner)
 {
-    if (memcmp(e->owner.session, owner->session, SB_SESSION_LEN) == 0) {
+    if (e->owner.session == owner->session) {
         return SB_MATCH;
     }
     return strcmp(e->owner.user, owner->user) == 0 ? SB_OTHER_SESSION

@@ -18,8 +18,6 @@
 #include <stdint.h>
 
 #define SB_SID_MAX      64      /* = EIO_SID_MAX */
-#define SB_SESSION_LEN  22      /* bytes that name the login session: its
-                                   handle (sc_session_handle) */
 #define SB_USER_MAX     48      /* user name kept, NUL included (for the
                                    refusal's reason only) */
 #define SB_MAX_ENTRIES  (1 << 22)
@@ -31,17 +29,18 @@ typedef struct sb_table {
     struct sb_entry      *entries;
 } sb_table_t;
 
-/* Who opened a socket: the session decides; the user name, cut to
- * SB_USER_MAX - 1 bytes, only tells the two refusals apart. */
+/* Who opened a socket: the session decides, by a 64-bit hash of its id
+ * keyed with the table's secret seed (ids are random, so no one can pick
+ * one whose hash is another's); the user name, cut to SB_USER_MAX - 1
+ * bytes, only tells the two refusals apart. */
 typedef struct sb_owner {
-    unsigned char session[SB_SESSION_LEN];
+    uint64_t session;
     char user[SB_USER_MAX];
 } sb_owner_t;
 
-/* Fill owner from a session digest and a user name. */
-void sb_owner_set(sb_owner_t *owner,
-                  const unsigned char session[SB_SESSION_LEN],
-                  const char *user);
+/* The owner for a session of t: its id (any length) and its user. */
+void sb_owner_set(const sb_table_t *t, sb_owner_t *owner,
+                  const char *session_id, size_t id_len, const char *user);
 
 typedef enum {
     SB_MATCH = 0,       /* bound to this owner (bind: now, or before) */

@@ -42,25 +42,13 @@ int sx_is_local_path(const char *p)
     return 1;
 }
 
-/* A header name byte as backends compare it: letters in one case, digits
- * as they are, and every other byte the same ('-', '_', '.' and the rest
- * all become one): CGI, WSGI, Rack and PHP turn each punctuation byte
- * into '_', so "X.Socketio.User" reaches them as X-Socketio-User does. */
-static unsigned char header_fold(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return (unsigned char)(c - 'A' + 'a');
-    }
-    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-        return c;
-    }
-    return '_';
-}
-
 int sx_same_header_name(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++) {
-        if (header_fold((unsigned char)*a) != header_fold((unsigned char)*b)) {
+        /* CGI, WSGI, Rack and PHP turn each punctuation byte into '_',
+         * so "X.Socketio.User" reaches them as X-Socketio-User does. */
+        if (sx_header_fold((unsigned char)*a)
+            != sx_header_fold((unsigned char)*b)) {
             return 0;
         }
     }

@@ -32,6 +32,20 @@ int sx_is_local_path(const char *p);
  * was spoofing through exactly that. */
 int sx_same_header_name(const char *a, const char *b);
 
+/* One byte of a header name as sx_same_header_name compares it: letters
+ * in lower case, digits as they are, any other byte '_'.  Inline, for
+ * callers that sort names by their first byte before comparing them. */
+static inline unsigned char sx_header_fold(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return (unsigned char)(c - 'A' + 'a');
+    }
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+        return c;
+    }
+    return '_';
+}
+
 /* The value of a hex digit, or -1. */
 int sx_hex_value(unsigned char c);
 

@@ -29,15 +29,14 @@ typedef struct {
 
 /* Owners 0-2 are users u0-u2 with one session each, 3-5 second
  * sessions of the same users. */
-static sb_owner_t owner_of(int o)
+static sb_owner_t owner_of(const sb_table_t *t, int o)
 {
     sb_owner_t w;
-    unsigned char session[SB_SESSION_LEN];
-    char user[8];
+    char session[16], user[8];
 
-    memset(session, 'a' + o, sizeof(session));
+    snprintf(session, sizeof(session), "session-%d", o);
     snprintf(user, sizeof(user), "u%d", o % 3);
-    sb_owner_set(&w, session, user);
+    sb_owner_set(t, &w, session, strlen(session), user);
     return w;
 }
 
@@ -80,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t kind = fz_byte(&in) % 4;
         int s = fz_byte(&in) % nsids, o = fz_byte(&in) % NOWNERS;
         char sid[16];
-        sb_owner_t w = owner_of(o);
+        sb_owner_t w = owner_of(&t, o);
         sb_result_t got, want;
 
         snprintf(sid, sizeof(sid), "sid-%d", s);

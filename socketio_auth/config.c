@@ -207,19 +207,24 @@ const command_rec sa_cmds[] = {
 
 void sa_config_post(apr_pool_t *pconf, server_rec *s)
 {
-    apr_array_header_t *all = apr_array_make(pconf, 2, sizeof(const char *));
+    sa_identity_names *all = apr_pcalloc(pconf, sizeof(*all));
     server_rec *v;
     int i;
 
-    *(const char **)apr_array_push(all) = SA_DEFAULT_HEADER;
+    all->names = apr_array_make(pconf, 2, sizeof(const char *));
+    *(const char **)apr_array_push(all->names) = SA_DEFAULT_HEADER;
     for (v = s; v; v = v->next) {
         const apr_array_header_t *own = sa_server_conf_of(v)->headers;
         for (i = 0; i < own->nelts; i++) {
             const char *name = APR_ARRAY_IDX(own, i, const char *);
-            if (!same_name_listed(all, name)) {
-                *(const char **)apr_array_push(all) = name;
+            if (!same_name_listed(all->names, name)) {
+                *(const char **)apr_array_push(all->names) = name;
             }
         }
+    }
+    for (i = 0; i < all->names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(all->names, i, const char *);
+        all->lead[sx_header_fold((unsigned char)name[0])] = 1;
     }
     for (v = s; v; v = v->next) {
         sa_server_conf_of(v)->scrub = all;

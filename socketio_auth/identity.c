@@ -17,14 +17,17 @@
 APLOG_USE_MODULE(socketio_auth);
 
 /* names may be NULL (before post_config), extra too. */
-static int is_identity(const char *key, const apr_array_header_t *names,
+static int is_identity(const char *key, const sa_identity_names *names,
                        const char *extra)
 {
     int i;
 
-    for (i = 0; names && i < names->nelts; i++) {
-        if (sx_same_header_name(key, APR_ARRAY_IDX(names, i, const char *))) {
-            return 1;
+    if (names && names->lead[sx_header_fold((unsigned char)key[0])]) {
+        for (i = 0; i < names->names->nelts; i++) {
+            if (sx_same_header_name(key, APR_ARRAY_IDX(names->names, i,
+                                                       const char *))) {
+                return 1;
+            }
         }
     }
     return extra && sx_same_header_name(key, extra);
@@ -32,7 +35,7 @@ static int is_identity(const char *key, const apr_array_header_t *names,
 
 /* One pass over the headers, and nothing allocated when none is to go
  * (this runs for every request of the server). */
-static void scrub(request_rec *r, const apr_array_header_t *names,
+static void scrub(request_rec *r, const sa_identity_names *names,
                   const char *extra)
 {
     /* The table's own array: apr_table_unset closes the gap in place. */
@@ -58,7 +61,7 @@ static void scrub(request_rec *r, const apr_array_header_t *names,
 
 void sa_scrub_identity(request_rec *r, const sa_dir_conf *conf)
 {
-    const apr_array_header_t *names = sa_server_conf_of(r->server)->scrub;
+    const sa_identity_names *names = sa_server_conf_of(r->server)->scrub;
     const char *extra = NULL;
 
     if (!names) {

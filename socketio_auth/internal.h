@@ -45,14 +45,22 @@ typedef struct sa_module_conf {
     sb_table_t *bindings;             /* set in post_config */
 } sa_module_conf;
 
+/* The identity header names every request is cleared of. */
+typedef struct sa_identity_names {
+    apr_array_header_t *names;        /* const char *, one per spelling */
+    unsigned char lead[256];          /* 1 at the folded first byte of a
+                                         name (sx_header_fold): most
+                                         headers are passed over on it */
+} sa_identity_names;
+
 typedef struct sa_server_conf {
     sa_module_conf *mc;               /* the main server's, shared */
     /* SocketIOAuthHeader names set in this server's sections (const char
      * *), .htaccess files excepted. */
     apr_array_header_t *headers;
-    /* From post_config on: the names of every server and the default,
-     * one per spelling; the same array in every server. */
-    const apr_array_header_t *scrub;
+    /* From post_config on: the names of every server and the default;
+     * the same record in every server. */
+    const sa_identity_names *scrub;
 } sa_server_conf;
 
 typedef struct sa_dir_conf {

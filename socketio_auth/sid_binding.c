@@ -16,7 +16,6 @@
  */
 #include "internal.h"
 #include "engineio.h"
-#include "session_cookie.h"
 #include "shm_segment.h"
 
 #include "http_log.h"
@@ -27,10 +26,6 @@
 #include "apr_strings.h"
 
 APLOG_USE_MODULE(socketio_auth);
-
-#if SB_SESSION_LEN != SC_HANDLE_LEN
-#error "a binding names its session by the session's handle"
-#endif
 
 #define BIND_SHM_KEY  "mod_socketio_auth:sid-bindings"
 #define BIND_FILTER   "SOCKETIO_SID_BIND"
@@ -52,17 +47,15 @@ static sb_table_t *bindings_of(const request_rec *r)
     return sa_server_conf_of(r->server)->mc->bindings;
 }
 
-/* r's login session, by its handle (a one-way name of its id). */
-static int owner_of(request_rec *r, sb_owner_t *owner)
+/* r's login session (the store's lookup, done for this request). */
+static int owner_of(request_rec *r, const sb_table_t *t, sb_owner_t *owner)
 {
     session_store_session_t *session;
-    char handle[SC_HANDLE_LEN + 1];
 
     if (!sa_store_lookup || sa_store_lookup(r, &session) != SESSION_STORE_OK) {
         return 0;
     }
-    sc_session_handle(session->id, strlen(session->id), handle);
-    sb_owner_set(owner, (const unsigned char *)handle, session->user);
+    sb_owner_set(t, owner, session->id, strlen(session->id), session->user);
     return 1;
 }
 
@@ -93,7 +86,7 @@ static void bind_sid(request_rec *r, eio_open_t st, const char *sid,
                       EIO_SID_MAX);
         return;
     }
-    if (!t || !owner_of(r, &owner)) {
+    if (!t || !owner_of(r, t, &owner)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cannot bind the "
                       "Engine.IO sid of this handshake (no binding table, "
                       "or the session is gone): its requests will be "
@@ -225,7 +218,7 @@ int sa_bind_check(request_rec *r, const sa_dir_conf *conf)
         return sa_refuse(r, conf, HTTP_BAD_REQUEST,
                          "Ambiguous Engine.IO sid", 0);
     }
-    if (!t || !owner_of(r, &owner)) {
+    if (!t || !owner_of(r, t, &owner)) {
         return sa_refuse(r, conf, HTTP_SERVICE_UNAVAILABLE,
                          "Socket bindings unavailable", 0);
     }

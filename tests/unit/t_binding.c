@@ -12,15 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static sb_table_t *table_of_owners;
+
+/* An owner of table_of_owners: a session id and a user. */
 static sb_owner_t owner(const char *session, const char *user)
 {
     sb_owner_t o;
-    unsigned char s[SB_SESSION_LEN];
 
-    memset(s, 0, sizeof(s));
-    memcpy(s, session, strlen(session) < SB_SESSION_LEN ? strlen(session)
-                                                        : SB_SESSION_LEN);
-    sb_owner_set(&o, s, user);
+    sb_owner_set(table_of_owners, &o, session, strlen(session), user);
     return o;
 }
 
@@ -36,11 +35,13 @@ static void test_bind_check(void)
     size_t size = sb_table_size(64);
     void *mem = shared(size);
     sb_table_t t;
-    sb_owner_t alice = owner("session-a", "alice");
-    sb_owner_t alice2 = owner("session-a2", "alice");
-    sb_owner_t bob = owner("session-b", "bob");
+    sb_owner_t alice, alice2, bob;
 
     ok(mem && sb_table_init(&t, mem, size, 64, 42) == 0, "init");
+    table_of_owners = &t;
+    alice = owner("session-a", "alice");
+    alice2 = owner("session-a2", "alice");
+    bob = owner("session-b", "bob");
     is_int(sb_check(&t, "abc", 3, &alice, 100, 600), SB_UNKNOWN,
            "nothing bound yet");
     is_int(sb_bind(&t, "abc", 3, &alice, 100, 600), SB_MATCH, "bind");
@@ -104,11 +105,13 @@ static void test_eviction(void)
     size_t size = sb_table_size(64);
     void *mem = shared(size);
     sb_table_t t;
-    sb_owner_t a = owner("sa", "a");
+    sb_owner_t a;
     char sid[16];
     int i, alive = 0;
 
     ok(mem && sb_table_init(&t, mem, size, 64, 7) == 0, "init");
+    table_of_owners = &t;
+    a = owner("sa", "a");
     is_int(sb_table_entries(&t), 64, "64 entries");
     is_int(sb_bind(&t, "hot", 3, &a, 0, 1000000), SB_MATCH, "a hot sid");
     for (i = 0; i < 5000; i++) {
@@ -151,6 +154,7 @@ static void test_processes(void)
             if (sb_table_attach(&c, mem, size) != 0) {
                 _exit(2);
             }
+            table_of_owners = &c;
             snprintf(session, sizeof(session), "p%d", p);
             o = owner(session, session);
             other = owner("intruder", "intruder");
