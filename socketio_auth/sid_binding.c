@@ -119,7 +119,10 @@ static eio_open_t read_open(request_rec *r, handshake_ctx *ctx,
     apr_size_t take;
     eio_open_t st;
 
-    if (ctx->len == 0 && n > 0) {
+    if (n == 0 && !end) {
+        return EIO_OPEN_MORE;
+    }
+    if (ctx->len == 0) {
         st = eio_open_sid(data, n, end || n >= EIO_OPEN_MAX, sid, sid_len);
         if (st != EIO_OPEN_MORE) {
             return st;
@@ -169,7 +172,7 @@ static apr_status_t handshake_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     }
     for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
          b = APR_BUCKET_NEXT(b)) {
-        const char *data = NULL, *sid = NULL;
+        const char *data = "", *sid = NULL;
         apr_size_t n = 0, sid_len = 0;
         int end = APR_BUCKET_IS_EOS(b);
         eio_open_t st;
