@@ -76,6 +76,9 @@ const char *ss_set_redis_server(cmd_parms *cmd, void *dummy,
             c = NULL;
         }
     }
+    if (port && (!*port || port[strspn(port, "0123456789")])) {
+        c = NULL;
+    }
     if (!c) {
         return apr_psprintf(cmd->pool, "SessionStoreRedisServer: '%s' is not "
                             "host:port, [IPv6]:port or unix:/path", arg);
