@@ -99,7 +99,7 @@ static void index_cmds(apr_pool_t *p, rd_ctx_t *ctx, const char *id,
 /* What a stored value holds, for id: SJ_* with s filled on SJ_OK; the
  * unusable ones logged (by handle: the id never reaches a log). */
 sj_status_t rd_read_value(rd_ctx_t *ctx, const char *id,
-                              const redisReply *value, sj_session_t *s)
+                          const redisReply *value, sj_session_t *s)
 {
     const char *why;
     sj_status_t st;
@@ -163,8 +163,8 @@ static apr_uint64_t id_hash(const char *id)
 }
 
 st_status_t rd_lookup(ss_store_t *st, const char *id,
-                                const unsigned char *realm, apr_time_t now,
-                                int touch, st_session_t *out)
+                      const unsigned char *realm, apr_time_t now,
+                      int touch, st_session_t *out)
 {
     rd_ctx_t *ctx = st->inst;
     apr_pool_t *p;
@@ -263,7 +263,7 @@ st_status_t rd_lookup(ss_store_t *st, const char *id,
 /* A user's index, oldest first: the ids (from p), how many (-1: Redis
  * failed). */
 int rd_index_members(rd_ctx_t *ctx, apr_pool_t *p, const char *user,
-                         const char ***ids)
+                     const char ***ids)
 {
     rd_cmd_t cmd;
     redisReply *r;
@@ -289,8 +289,8 @@ int rd_index_members(rd_ctx_t *ctx, apr_pool_t *p, const char *user,
 /* The same command for each of ids (one round trip); replies from p.
  * 0 or -1. */
 int rd_each_id(rd_ctx_t *ctx, apr_pool_t *p, const char *verb,
-                   const char **ids, int n, int with_range,
-                   redisReply ***replies)
+               const char **ids, int n, int with_range,
+               redisReply ***replies)
 {
     rd_cmd_t *cmds = apr_pcalloc(p, sizeof(*cmds) * (apr_size_t)(n ? n : 1));
     int i;
@@ -350,9 +350,9 @@ static long enforce_cap(rd_ctx_t *ctx, apr_pool_t *p, const char *user,
 }
 
 st_status_t rd_create(ss_store_t *st, const st_session_t *sess,
-                                apr_time_t now,
-                                const ss_create_policy_t *policy,
-                                st_create_info_t *info)
+                      apr_time_t now,
+                      const ss_create_policy_t *policy,
+                      st_create_info_t *info)
 {
     rd_ctx_t *ctx = st->inst;
     char json[SJ_ENCODED_MAX];
