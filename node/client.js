@@ -88,6 +88,9 @@
   }
 
   function watchSession(socket, options) {
+    if (!socket || typeof socket.on !== 'function' || typeof socket.connect !== 'function') {
+      throw new TypeError('watchSession(socket): pass a socket.io-client Socket');
+    }
     var opts = options || {};
     var whoamiURL = opts.whoamiURL === undefined ? '/whoami' : opts.whoamiURL;
     var fetchFn = opts.fetch || (typeof fetch === 'function'
@@ -101,10 +104,6 @@
     var timer = null;
     var channel = null;
     var win = typeof window !== 'undefined' ? window : null;
-
-    if (!socket || typeof socket.on !== 'function' || typeof socket.connect !== 'function') {
-      throw new TypeError('watchSession(socket): pass a socket.io-client Socket');
-    }
 
     function emit(event, arg) {
       listeners[event].slice().forEach(function (fn) {
