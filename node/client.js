@@ -282,16 +282,27 @@
       }
     }
 
-    socket.on('connect', onConnect);
-    socket.on('connect_error', onConnectError);
-    socket.on('disconnect', onDisconnect);
+    // [target, event, listener]: the socket's (on/off) and the page's.
+    var bindings = [[socket, 'connect', onConnect], [socket, 'connect_error', onConnectError],
+      [socket, 'disconnect', onDisconnect]];
     if (win && typeof win.addEventListener === 'function') {
-      win.addEventListener('focus', recheck);
-      win.addEventListener('online', recheck);
+      bindings.push([win, 'focus', recheck], [win, 'online', recheck]);
       if (win.document) {
-        win.document.addEventListener('visibilitychange', onVisible);
+        bindings.push([win.document, 'visibilitychange', onVisible]);
       }
     }
+
+    function bind(on) {
+      bindings.forEach(function (b) {
+        if (b[0] === socket) {
+          socket[on ? 'on' : 'off'](b[1], b[2]);
+        } else {
+          b[0][on ? 'addEventListener' : 'removeEventListener'](b[1], b[2]);
+        }
+      });
+    }
+
+    bind(true);
     if (channelName && typeof BroadcastChannel === 'function') {
       channel = new BroadcastChannel(channelName);
       channel.onmessage = onChannel;
@@ -324,16 +335,7 @@
       stop: function () {
         stopped = true;
         stopRechecks();
-        socket.off('connect', onConnect);
-        socket.off('connect_error', onConnectError);
-        socket.off('disconnect', onDisconnect);
-        if (win && typeof win.removeEventListener === 'function') {
-          win.removeEventListener('focus', recheck);
-          win.removeEventListener('online', recheck);
-          if (win.document) {
-            win.document.removeEventListener('visibilitychange', onVisible);
-          }
-        }
+        bind(false);
         if (channel) {
           channel.close();
           channel = null;
