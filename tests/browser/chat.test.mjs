@@ -303,6 +303,7 @@ describe('chat demo in headless Chromium', () => {
       await waitForText(alice.page, '#status', /^Signed out: No session cookie\. Sign in again$/);
       assert.equal(await alice.page.locator('#status a').getAttribute('href'), '/login.html');
       assert.ok(await alice.page.locator('#m').isDisabled(), 'no typing into a chat that is gone');
+      await alice.page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-refused.png') });
       assert.deepEqual(await alice.page.evaluate(() => [window.chat.watch.state, window.chat.socket.active]),
         ['refused', false]);
 
