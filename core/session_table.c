@@ -435,6 +435,11 @@ st_status_t st_destroy(st_table_t *t, const char *id)
 
 long st_destroy_user(st_table_t *t, const char *user)
 {
+    return st_destroy_user_before(t, user, INT64_MAX);
+}
+
+long st_destroy_user_before(st_table_t *t, const char *user, int64_t before)
+{
     uint32_t uh = user_hash(t->hdr->seed, user), i, guard, next;
     long n = 0;
 
@@ -445,7 +450,8 @@ long st_destroy_user(st_table_t *t, const char *user)
          i != ST_NIL && guard--; i = next) {
         struct st_slot *s = &t->slots[i];
         next = s->unext;
-        if (s->uhash == uh && strncmp(s->user, user, ST_USER_MAX) == 0) {
+        if (s->uhash == uh && strncmp(s->user, user, ST_USER_MAX) == 0
+            && s->created <= before) {
             slot_release(t, i);
             t->hdr->stats.destroys++;
             n++;

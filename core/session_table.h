@@ -149,6 +149,10 @@ st_status_t st_destroy(st_table_t *t, const char *id);
  * O(that user's sessions). */
 long st_destroy_user(st_table_t *t, const char *user);
 
+/* The same for the sessions of user created at or before before (a
+ * revocation replayed from the journal spares later logins). */
+long st_destroy_user_before(st_table_t *t, const char *user, int64_t before);
+
 /* Call fn on a copy of every live session of user (copied under one hold
  * of the lock, called back without it); fn returns non-zero to stop.
  * Returns the number visited, or -1 on lock error or out of memory. */

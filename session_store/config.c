@@ -28,6 +28,7 @@ void *ss_create_server_conf(apr_pool_t *p, server_rec *s)
 
     conf->idle_timeout = SS_UNSET;
     conf->max_age = SS_UNSET;
+    conf->max_per_user = SS_UNSET;
     /* The main server's record is created first and is the base of every
      * virtual host's merge: it carries the one global record. */
     if (!s->is_virtual) {
@@ -54,6 +55,8 @@ void *ss_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     conf->idle_timeout = add->idle_timeout != SS_UNSET ? add->idle_timeout
                                                        : base->idle_timeout;
     conf->max_age = add->max_age != SS_UNSET ? add->max_age : base->max_age;
+    conf->max_per_user = add->max_per_user != SS_UNSET ? add->max_per_user
+                                                       : base->max_per_user;
     return conf;
 }
 
@@ -130,6 +133,12 @@ apr_uint32_t ss_max_age(const ss_server_conf *conf)
 {
     return conf->max_age != SS_UNSET ? (apr_uint32_t)conf->max_age
                                      : SS_DEFAULT_MAX_AGE;
+}
+
+apr_uint32_t ss_max_per_user(const ss_server_conf *conf)
+{
+    return conf->max_per_user != SS_UNSET ? (apr_uint32_t)conf->max_per_user
+                                          : SS_DEFAULT_MAX_PER_USER;
 }
 
 apr_size_t ss_max_body(const ss_dir_conf *conf)
@@ -229,6 +238,20 @@ static const char *set_lifetime(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+static const char *set_max_per_user(cmd_parms *cmd, void *dummy,
+                                    const char *arg)
+{
+    apr_uint64_t v;
+    const char *err = parse_uint(cmd, arg, 0, ST_CAPACITY_MAX, &v);
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    ss_server_conf_of(cmd->server)->max_per_user = (int)v;
+    return NULL;
+}
+
 /* ---- global settings ---- */
 
 static ss_module_conf *global_conf(cmd_parms *cmd, const char **err)
@@ -244,7 +267,7 @@ static const char *set_capacity(cmd_parms *cmd, void *dummy, const char *arg)
     apr_uint64_t v;
 
     (void)dummy;
-    if (err || (err = parse_uint(cmd, arg, 1, SS_MAX_CAPACITY, &v))) {
+    if (err || (err = parse_uint(cmd, arg, 1, st_max_capacity(), &v))) {
         return err;
     }
     mc->capacity = (apr_uint32_t)v;
@@ -449,6 +472,9 @@ const command_rec ss_cmds[] = {
     AP_INIT_TAKE1("SessionStoreMaxAge", set_lifetime, SERVER_INT(max_age),
         RSRC_CONF, "Seconds a session lives at most (default 86400, 0: no "
         "limit)"),
+    AP_INIT_TAKE1("SessionStoreMaxPerUser", set_max_per_user, NULL, RSRC_CONF,
+        "Sessions one user may hold; a login beyond it ends that user's "
+        "least recently used session (default 32, 0: no cap)"),
     AP_INIT_TAKE1("SessionStorePersistFile", set_persist_file, NULL,
         RSRC_CONF, "File the sessions are saved to and loaded from, so "
         "they survive a full stop and start (global)"),

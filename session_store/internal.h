@@ -39,12 +39,12 @@ extern module AP_MODULE_DECLARE_DATA session_store_module;
 #define SS_DEFAULT_CAPACITY         10000
 #define SS_DEFAULT_IDLE_TIMEOUT     1800
 #define SS_DEFAULT_MAX_AGE          86400
+#define SS_DEFAULT_MAX_PER_USER     32
 #define SS_DEFAULT_MAX_BODY         8192
 #define SS_DEFAULT_PERSIST_INTERVAL 300
 #define SS_DEFAULT_THROTTLE_USER    10
 #define SS_DEFAULT_THROTTLE_ADDR    30
 #define SS_DEFAULT_THROTTLE_WINDOW  300
-#define SS_MAX_CAPACITY             (64u * 1024 * 1024)
 #define SS_MAX_LIFETIME             (10 * 365 * 86400)
 #define SS_PASSWORD_MAX             1024
 #define SS_THROTTLE_ENTRIES         8192
@@ -74,6 +74,7 @@ typedef struct ss_server_conf {
     const char *cookie_attrs;
     int idle_timeout;                 /* seconds, 0: none */
     int max_age;                      /* seconds, 0: none */
+    int max_per_user;                 /* sessions a user holds, 0: no cap */
     /* This virtual host's own realm, from its name and port (post_config).
      * A server whose port httpd does not know (no port in ServerName, a
      * <VirtualHost *>) has one realm per listening port instead. */
@@ -129,6 +130,7 @@ const char *ss_cookie_name(const ss_server_conf *conf);
 const char *ss_cookie_attrs(const ss_server_conf *conf);
 apr_uint32_t ss_idle_timeout(const ss_server_conf *conf);
 apr_uint32_t ss_max_age(const ss_server_conf *conf);
+apr_uint32_t ss_max_per_user(const ss_server_conf *conf);
 apr_size_t ss_max_body(const ss_dir_conf *conf);
 int ss_check_origin(const ss_dir_conf *conf);
 /* The realm a name stands for: the first ST_REALM_LEN bytes of SHA-256

@@ -204,7 +204,7 @@ static st_status_t store_new(request_rec *r, const ss_server_conf *conf,
     int tries;
 
     policy.refuse_when_full = conf->mc->refuse_when_full;
-    policy.max_per_user = 0;
+    policy.max_per_user = ss_max_per_user(conf);
 
     /* 192 random bits do not collide; the loop is for a broken RNG. */
     for (tries = 0; tries < 3; tries++) {
@@ -225,6 +225,12 @@ static void log_create(request_rec *r, const ss_server_conf *conf,
                        const char *user, st_status_t st,
                        const st_create_info_t *info)
 {
+    if (st == ST_OK && info->capped) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "user %s reached "
+                      "SessionStoreMaxPerUser %u; ended %d of their own "
+                      "least recently used sessions", SS_LOG_STR(r, user),
+                      ss_max_per_user(conf), info->capped);
+    }
     if (st == ST_OK && info->evicted) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "full (%u sessions); "
                       "evicted the least recently used session (user %s) to "
