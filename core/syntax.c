@@ -42,6 +42,47 @@ int sx_is_local_path(const char *p)
     return 1;
 }
 
+/* 1 if the segment [s, e) is ".", ".." or one of them with a dot
+ * written %2e (either case). */
+static int dot_segment(const char *s, const char *e)
+{
+    int dots = 0;
+
+    while (s < e) {
+        if (*s == '.') {
+            s++;
+        }
+        else if (e - s >= 3 && s[0] == '%' && s[1] == '2'
+                 && (s[2] == 'e' || s[2] == 'E')) {
+            s += 3;
+        }
+        else {
+            return 0;
+        }
+        dots++;
+    }
+    return dots == 1 || dots == 2;
+}
+
+int sx_is_plain_local_path(const char *p)
+{
+    const char *seg;
+
+    if (!sx_is_local_path(p)) {
+        return 0;
+    }
+    for (seg = p + 1;; seg++) {
+        const char *end = seg + strcspn(seg, "/?#");
+        if (dot_segment(seg, end)) {
+            return 0;
+        }
+        if (*end != '/') {
+            return 1;
+        }
+        seg = end;
+    }
+}
+
 static char header_fold(char c)
 {
     if (c == '_') {

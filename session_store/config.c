@@ -402,11 +402,11 @@ static const char *add_login_provider(cmd_parms *cmd, void *config,
 static const char *set_local_path(cmd_parms *cmd, void *config,
                                   const char *arg)
 {
-    if (!sx_is_local_path(arg)) {
+    if (!sx_is_plain_local_path(arg)) {
         return apr_psprintf(cmd->pool, "%s: '%s' must be a local path "
                             "starting with a single '/', without spaces, "
-                            "backslashes or control characters",
-                            cmd->cmd->name, arg);
+                            "backslashes, control characters or '.' and "
+                            "'..' segments", cmd->cmd->name, arg);
     }
     return ap_set_string_slot(cmd, config, arg);
 }
@@ -488,8 +488,9 @@ const command_rec ss_cmds[] = {
         "Who shares sessions: a login counts only where the realm is the "
         "same (default: the virtual host)"),
     AP_INIT_FLAG("SessionStoreLoginCheckOrigin", ap_set_flag_slot,
-        DIR_FIELD(check_origin), OR_AUTHCFG, "Refuse a login whose Origin "
-        "header names another site (default On)"),
+        DIR_FIELD(check_origin), OR_AUTHCFG, "Refuse a login or logout "
+        "whose Origin names another site, or whose Sec-Fetch-Site is "
+        "cross-site (default On)"),
     AP_INIT_ITERATE("SessionStoreLoginProvider", add_login_provider, NULL,
         OR_AUTHCFG, "authn providers that check the login's password, in "
         "order (default file)"),

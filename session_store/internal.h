@@ -186,6 +186,11 @@ void ss_throttle_give_back(request_rec *r, const ss_throttle_t *keys,
 int ss_handler(request_rec *r);
 /* A JSON string literal for s (quotes included). */
 const char *ss_json_string(apr_pool_t *p, const char *s);
+/* 1 (and logged, naming what) when a browser says r comes from another
+ * site: an Origin of another site, or Sec-Fetch-Site: cross-site (sent
+ * without Origin too).  Requests that say neither pass (scripts, older
+ * clients). */
+int ss_cross_site(request_rec *r, const char *what);
 /* The client asked for JSON: a script, not a page. */
 int ss_asks_json(request_rec *r);
 /* A short answer the handler writes itself (JSON or a small page) with

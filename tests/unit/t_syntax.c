@@ -19,6 +19,21 @@ static void test_token(void)
     ok(!sx_is_token("caf\xc3\xa9"), "non-ASCII is not");
 }
 
+static void test_plain_local_path(void)
+{
+    ok(sx_is_plain_local_path("/chat/room?x=/../#/./"), "no dot segment in "
+       "the path (query and fragment not looked at)");
+    ok(sx_is_plain_local_path("/a.b/..c/.../x."), "dots inside names are fine");
+    ok(!sx_is_plain_local_path("/.//evil.example"), "/.//evil.example");
+    ok(!sx_is_plain_local_path("/..//evil.example"), "/..//evil.example");
+    ok(!sx_is_plain_local_path("/a/../b"), "a .. segment");
+    ok(!sx_is_plain_local_path("/a/."), "a trailing . segment");
+    ok(!sx_is_plain_local_path("/%2e//evil.example"), "%%2e");
+    ok(!sx_is_plain_local_path("/%2E%2e/x"), "%%2E%%2e");
+    ok(!sx_is_plain_local_path("/.%2E?x"), ".%%2E before a query");
+    ok(!sx_is_plain_local_path("//evil.example"), "not local at all");
+}
+
 static void test_local_path(void)
 {
     char *longest = malloc(SX_LOCAL_PATH_MAX + 2);
@@ -73,6 +88,7 @@ int main(void)
 {
     test_token();
     test_local_path();
+    test_plain_local_path();
     test_header_name();
     test_hex_and_ids();
     return done_testing();
