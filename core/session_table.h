@@ -174,6 +174,17 @@ long st_foreach(st_table_t *t, int64_t now,
  * ways, counts, free list.  Returns 0, or -1 with a reason in err. */
 int st_check(st_table_t *t, char *err, size_t errlen);
 
+/* st_check paced for requests: the walk holds the lock throughout (at 1M
+ * sessions every lookup waits behind it), so after a walk of d the next
+ * one may start ST_CHECK_PACE * d later: the lock is held by checks at
+ * most about 1 / (ST_CHECK_PACE + 1) of the time (checks that arrive at
+ * the same moment each run).
+ * Returns st_check's answer, or 1 with *retry_after (seconds) and a
+ * reason in err when it is not time yet. */
+#define ST_CHECK_PACE 20
+int st_check_paced(st_table_t *t, char *err, size_t errlen,
+                   int64_t *retry_after);
+
 /* 1 if id is ST_ID_LEN base64url characters and a NUL. */
 int st_id_valid(const char *id);
 

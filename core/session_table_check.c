@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* ---- repair after a lock holder died ---- */
 
@@ -178,4 +179,32 @@ out:
     table_unlock(t);
     return rv;
 #undef FAIL
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int st_check_paced(st_table_t *t, char *err, size_t errlen,
+                   int64_t *retry_after)
+{
+    int64_t start = now_us(), nb, end;
+    int rv;
+
+    nb = __atomic_load_n(&t->hdr->check_not_before, __ATOMIC_ACQUIRE);
+    if (start < nb) {
+        *retry_after = (nb - start + 999999) / 1000000;
+        snprintf(err, errlen, "the last check was too recent; next in %lld s",
+                 (long long)*retry_after);
+        return 1;
+    }
+    rv = st_check(t, err, errlen);
+    end = now_us();
+    __atomic_store_n(&t->hdr->check_not_before,
+                     end + ST_CHECK_PACE * (end > start ? end - start : 0),
+                     __ATOMIC_RELEASE);
+    return rv;
 }

@@ -63,6 +63,7 @@ struct st_table_hdr {
     uint32_t        lru_tail;       /* least recently used */
     uint32_t        used;
     uint64_t        lru_clock;      /* the last lru_seq given */
+    int64_t         check_not_before; /* st_check_paced (atomic), µs */
     st_stats_t      stats;
 };
 

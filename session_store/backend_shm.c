@@ -458,7 +458,10 @@ static int shm_stats(ss_store_t *st, st_stats_t *out)
 
 static int shm_check(ss_store_t *st, char *err, apr_size_t errlen)
 {
-    return st_check(&((shm_ctx_t *)st->inst)->table, err, errlen);
+    int64_t retry;
+
+    return st_check_paced(&((shm_ctx_t *)st->inst)->table, err, errlen,
+                          &retry);
 }
 
 static const char *shm_instance(void **inst, const ss_module_conf *mc,

@@ -86,7 +86,9 @@ const char *ss_set_secret(cmd_parms *cmd, void *dummy, int argc,
     return NULL;
 }
 
-/* The file must be a regular file that other users cannot read. */
+/* The file must be a regular file that no one but its owner can read:
+ * not other users, and not its group either (a group such as www-data or
+ * adm may hold the web server's or a log reader's account). */
 static const char *open_secret_file(cmd_parms *cmd, const char *path,
                                     apr_file_t **f)
 {
@@ -102,10 +104,13 @@ static const char *open_secret_file(cmd_parms *cmd, const char *path,
         return apr_psprintf(cmd->pool, "SessionStoreSecretFile: %s is not "
                             "a regular file", path);
     }
-    if (finfo.protection & APR_FPROT_WREAD) {
+    if (finfo.protection & (APR_FPROT_WREAD | APR_FPROT_GREAD)) {
         return apr_psprintf(cmd->pool, "SessionStoreSecretFile: %s is "
-                            "readable by every user; run chmod o-rwx on it",
-                            path);
+                            "readable by %s; run chmod 600 %s (owned by "
+                            "the user httpd starts as, root for a system "
+                            "service)", path,
+                            (finfo.protection & APR_FPROT_WREAD)
+                            ? "every user" : "its group", path);
     }
     rv = apr_file_open(f, path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->pool);
     if (rv != APR_SUCCESS) {

@@ -320,13 +320,23 @@ sub random_sid {
 
 # The status handler's JSON (undef if it is not JSON).  %a: port, path
 # (default /session-status), check => 1 (adds ?check: "consistent").
+# check => 1 asks for ?check, and asks again while the store paces it
+# ("consistent":null, "... next in N s"), for up to 20 s.
 sub status_json {
     my %a = @_;
-    my $res = http(path => ($a{path} || '/session-status')
-                           . ($a{check} ? '?check' : ''),
-                   port => $a{port},
-                   headers => [['Accept', 'application/json']]);
-    return decode_json($res->{body});
+    my $tries = $a{check} ? 100 : 1;
+    my $st;
+    while ($tries--) {
+        my $res = http(path => ($a{path} || '/session-status')
+                               . ($a{check} ? '?check' : ''),
+                       port => $a{port},
+                       headers => [['Accept', 'application/json']]);
+        $st = decode_json($res->{body});
+        last unless $a{check} && $st && !defined $st->{consistent}
+                    && ($st->{check_error} // '') =~ /next in \d+ s/;
+        select undef, undef, undef, 0.2;
+    }
+    return $st;
 }
 
 sub wait_until {

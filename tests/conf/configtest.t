@@ -122,6 +122,7 @@ my $base = $preamble
 my $good_secret = "SessionStoreSecret 0123456789abcdef0123456789abcdef\n";
 spew("$tmp/world.secret", "0123456789abcdef0123456789abcdef\n", 0644);
 spew("$tmp/empty.secret", "# only a comment\n\n", 0600);
+spew("$tmp/group.secret", "0123456789abcdef0123456789abcdef\n", 0640);
 my @broken = (
     [ "a login handler without a secret", "<Location /login>\nSetHandler session-store-login\n</Location>\n",
       qr/SetHandler on line \d+ of \S+ needs a secret, and server \S+ has none: set SessionStoreSecret/ ],
@@ -129,6 +130,12 @@ my @broken = (
       qr/SessionStoreSecretFile.*nope\.secret/ ],
     [ "secret file readable by all", "SessionStoreSecretFile $tmp/world.secret\n",
       qr/SessionStoreSecretFile.*readable by every user/ ],
+    [ "secret file readable by its group", "SessionStoreSecretFile $tmp/group.secret\n",
+      qr/SessionStoreSecretFile: \S+group\.secret is readable by its group; run chmod 600 \S+group\.secret/ ],
+    [ "capacity beyond the platform", $good_secret . "SessionStoreCapacity 4294967295\n",
+      qr/SessionStoreCapacity: '4294967295' is not a whole number from 1 to \d+/ ],
+    [ "max per user not a number", $good_secret . "SessionStoreMaxPerUser many\n",
+      qr/SessionStoreMaxPerUser: 'many'/ ],
     [ "secret file without a secret", "SessionStoreSecretFile $tmp/empty.secret\n",
       qr/SessionStoreSecretFile.*holds no secret/ ],
     [ "two secret directives", $good_secret . "SessionStoreSecretFile $tmp/session-store.secret\n",

@@ -610,6 +610,34 @@ static void test_concurrency(void)
     munmap(mem, size);
 }
 
+/* ?check is paced: after a walk of d, none for ST_CHECK_PACE * d. */
+static void test_check_paced(void)
+{
+    enum { CAP = 100000 };
+    size_t size = st_table_size(CAP);
+    void *mem = shared_block(size);
+    st_table_t t;
+    char err[200];
+    int64_t retry = -1;
+    unsigned i;
+
+    st_table_init(&t, mem, size, CAP, 8);
+    for (i = 0; i < CAP / 2; i++) {
+        st_session_t s = sess(i, i % 2 ? "p" : "q", 100 * SEC);
+        st_create(&t, &s, 100 * SEC, 0, NULL);
+    }
+    is_int(st_check_paced(&t, err, sizeof(err), &retry), 0,
+           "the first check runs");
+    is_int(st_check_paced(&t, err, sizeof(err), &retry), 1,
+           "one right after it is not run");
+    ok(retry >= 1, "and says when to come back (%lld s): %s",
+       (long long)retry, err);
+    t.hdr->check_not_before = 0;
+    is_int(st_check_paced(&t, err, sizeof(err), &retry), 0,
+           "once the pause is over, it runs again");
+    munmap(mem, size);
+}
+
 static void test_sizes(void)
 {
     size_t per = st_table_size(1000000) / 1000000;
@@ -641,6 +669,7 @@ int main(void)
     test_foreach();
     test_owner_dead();
     test_concurrency();
+    test_check_paced();
     test_sizes();
     return done_testing();
 }
