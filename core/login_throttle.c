@@ -221,6 +221,34 @@ int lt_attempt_first(lt_table_t *t, const char *const *keys, int nkeys,
     return 0;
 }
 
+int lt_attempt_address(lt_table_t *t, const char *addr, const char *block,
+                       uint32_t max, uint32_t block_max, uint32_t lane_max,
+                       uint32_t window, int64_t now, lt_verdict_t *out,
+                       const char *counted[2], const char **refused_by)
+{
+    const char *keys[2] = { block, addr };
+    uint32_t limits[2] = { block_max, max };
+    int i, used;
+
+    counted[0] = counted[1] = *refused_by = NULL;
+    for (i = 0; i < 2; i++) {
+        const char *key;
+        if (lt_attempt_first(t, &keys[i], 1, limits[i], lane_max, window,
+                             now, out, &used) != 0) {
+            return -1;
+        }
+        key = used == 0 ? keys[i] : LT_LANE;
+        if (out->throttled) {
+            *refused_by = key;
+            return 0;
+        }
+        if (limits[i]) {
+            counted[i] = key;
+        }
+    }
+    return 0;
+}
+
 int lt_release(lt_table_t *t, const char *key)
 {
     struct lt_entry *e;

@@ -59,6 +59,20 @@ int lt_attempt_first(lt_table_t *t, const char *const *keys, int nkeys,
                      uint32_t max, uint32_t lane_max, uint32_t window,
                      int64_t now, lt_verdict_t *out, int *used);
 
+/* One login attempt from a client address: counted against its block
+ * (the /48 or /24 around it, limit block_max), then, unless the block is
+ * over its limit, against the address itself (limit max); each falls
+ * back to the slow lane (limit lane_max) when it finds no room.  So a
+ * flood from one block throttles the block before it can fill the table
+ * with its addresses.  counted[0] and [1] name the keys whose count went
+ * up (block, address; LT_LANE; NULL: none), for lt_release; when
+ * throttled, *refused_by names the key that refused.  Returns 0, or -1
+ * when the lock fails. */
+int lt_attempt_address(lt_table_t *t, const char *addr, const char *block,
+                       uint32_t max, uint32_t block_max, uint32_t lane_max,
+                       uint32_t window, int64_t now, lt_verdict_t *out,
+                       const char *counted[2], const char **refused_by);
+
 /* Give back one attempt of key (it was not a failure). */
 int lt_release(lt_table_t *t, const char *key);
 

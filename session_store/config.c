@@ -70,6 +70,8 @@ void *ss_create_dir_conf(apr_pool_t *p, char *dir)
     conf->throttle_addr = SS_UNSET;
     conf->throttle_window = SS_UNSET;
     conf->check_origin = SS_UNSET;
+    conf->device_cookie = SS_UNSET;
+    conf->fold_case = SS_UNSET;
     return conf;
 }
 
@@ -98,6 +100,10 @@ void *ss_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->throttle_window = throttle->throttle_window;
     conf->check_origin = add->check_origin != SS_UNSET ? add->check_origin
                                                        : base->check_origin;
+    conf->device_cookie = add->device_cookie != SS_UNSET ? add->device_cookie
+                                                         : base->device_cookie;
+    conf->fold_case = add->fold_case != SS_UNSET ? add->fold_case
+                                                 : base->fold_case;
     conf->realm_name = realm->realm_name;
     memcpy(conf->realm, realm->realm, ST_REALM_LEN);
     return conf;
@@ -150,6 +156,16 @@ apr_size_t ss_max_body(const ss_dir_conf *conf)
 int ss_check_origin(const ss_dir_conf *conf)
 {
     return conf->check_origin != 0;   /* SS_UNSET: the default, On */
+}
+
+int ss_device_cookie(const ss_dir_conf *conf)
+{
+    return conf->device_cookie != 0;   /* SS_UNSET: the default, On */
+}
+
+int ss_fold_case(const ss_dir_conf *conf)
+{
+    return conf->fold_case == 1;       /* SS_UNSET: the default, Off */
 }
 
 void ss_realm_hash(const char *kind, const char *name,
@@ -491,6 +507,13 @@ const command_rec ss_cmds[] = {
         DIR_FIELD(check_origin), OR_AUTHCFG, "Refuse a login or logout "
         "whose Origin names another site, or whose Sec-Fetch-Site is "
         "cross-site (default On)"),
+    AP_INIT_FLAG("SessionStoreLoginDeviceCookie", ap_set_flag_slot,
+        DIR_FIELD(device_cookie), OR_AUTHCFG, "Give a browser that signs "
+        "in a signed device cookie, and count its later failed logins "
+        "against it, not against the user name (default On)"),
+    AP_INIT_FLAG("SessionStoreLoginFoldCase", ap_set_flag_slot,
+        DIR_FIELD(fold_case), OR_AUTHCFG, "Fold the user name to lower "
+        "case at login, for providers that ignore case (default Off)"),
     AP_INIT_ITERATE("SessionStoreLoginProvider", add_login_provider, NULL,
         OR_AUTHCFG, "authn providers that check the login's password, in "
         "order (default file)"),

@@ -141,6 +141,12 @@ static int login_read_fields(request_rec *r, const ss_dir_conf *dconf,
                                            missing, NULL));
     }
     f->has_redirect = fields[FIELD_REDIRECT].found && *f->redirect;
+    /* A provider that ignores case (LDAP, SQL with NOCASE) takes "Carol"
+     * for "carol": one account, so one user name everywhere after it (the
+     * session, Require user, the logs). */
+    if (ss_fold_case(dconf)) {
+        ap_str_tolower(f->user);
+    }
     return GO_ON;
 }
 
@@ -308,6 +314,7 @@ int ss_login_handler(request_rec *r)
                                            "session: ",
                                            session_store_reason(sst), NULL));
     }
+    ss_device_cookie_issue(r, form.user);
     r->user = apr_pstrdup(r->pool, form.user);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user %s logged in through "
                   "provider %s", SS_LOG_STR(r, form.user), provider_name);

@@ -175,8 +175,9 @@ static void forget_lookup(request_rec *r)
     }
 }
 
-void ss_set_cookie(request_rec *r, const ss_server_conf *conf,
-                   const char *value, const char *extra)
+const char *ss_cookie_header(request_rec *r, const ss_server_conf *conf,
+                             const char *name, const char *value,
+                             const char *extra)
 {
     const char *attrs = ss_cookie_attrs(conf);
     const char *secure = "";
@@ -185,10 +186,16 @@ void ss_set_cookie(request_rec *r, const ss_server_conf *conf,
         && !ap_strcasestr(attrs, "secure")) {
         secure = "; Secure";
     }
+    return apr_pstrcat(r->pool, name, "=", value, *attrs ? "; " : "", attrs,
+                       secure, extra, NULL);
+}
+
+void ss_set_cookie(request_rec *r, const ss_server_conf *conf,
+                   const char *value, const char *extra)
+{
     apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   apr_pstrcat(r->pool, ss_cookie_name(conf), "=", value,
-                               *attrs ? "; " : "", attrs, secure, extra,
-                               NULL));
+                   ss_cookie_header(r, conf, ss_cookie_name(conf), value,
+                                    extra));
     /* A response that sets a session must never be cached for others. */
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
 }
