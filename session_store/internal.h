@@ -206,8 +206,10 @@ int ss_throttle_refused(request_rec *r, ss_throttle_t *keys, int *rv);
 void ss_throttle_give_back(request_rec *r, const ss_throttle_t *keys,
                            int succeeded);
 /* After a successful login: a new device cookie for user (where
- * SessionStoreLoginDeviceCookie is on). */
-void ss_device_cookie_issue(request_rec *r, const char *user);
+ * SessionStoreLoginDeviceCookie is on and failures per user name are
+ * counted). */
+void ss_device_cookie_issue(request_rec *r, const ss_throttle_t *keys,
+                            const char *user);
 
 /* handlers.c */
 int ss_handler(request_rec *r);

@@ -314,7 +314,7 @@ int ss_login_handler(request_rec *r)
                                            "session: ",
                                            session_store_reason(sst), NULL));
     }
-    ss_device_cookie_issue(r, form.user);
+    ss_device_cookie_issue(r, &throttle, form.user);
     r->user = apr_pstrdup(r->pool, form.user);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user %s logged in through "
                   "provider %s", SS_LOG_STR(r, form.user), provider_name);

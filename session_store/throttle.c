@@ -138,13 +138,16 @@ static const char *trusted_device(request_rec *r, const char *user)
     return id;
 }
 
-void ss_device_cookie_issue(request_rec *r, const char *user)
+void ss_device_cookie_issue(request_rec *r, const ss_throttle_t *keys,
+                            const char *user)
 {
     ss_server_conf *conf = ss_server_conf_of(r->server);
     char value[DC_VALUE_MAX + 1];
 
-    if (!ss_device_cookie(ss_dir_conf_of(r)) || !conf->keys
-        || !conf->keys->nelts
+    /* Only where failures per user name are counted: elsewhere it would
+     * have nothing to spare. */
+    if (!keys->max_user || !ss_device_cookie(ss_dir_conf_of(r))
+        || !conf->keys || !conf->keys->nelts
         || !dc_make((const sc_key_t *)conf->keys->elts, user,
                     apr_time_sec(apr_time_now()) + DEVICE_LIFETIME, value,
                     sizeof(value))) {
