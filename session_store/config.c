@@ -104,6 +104,9 @@ void *ss_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                                          : base->device_cookie;
     conf->fold_case = add->fold_case != SS_UNSET ? add->fold_case
                                                  : base->fold_case;
+    conf->dummy_user = add->dummy_user_set ? add->dummy_user
+                                           : base->dummy_user;
+    conf->dummy_user_set = add->dummy_user_set || base->dummy_user_set;
     conf->realm_name = realm->realm_name;
     memcpy(conf->realm, realm->realm, ST_REALM_LEN);
     return conf;
@@ -375,6 +378,18 @@ static const char *set_login_throttle(cmd_parms *cmd, void *config,
     return NULL;
 }
 
+static const char *set_dummy_user(cmd_parms *cmd, void *config,
+                                  const char *arg)
+{
+    ss_dir_conf *conf = config;
+
+    (void)cmd;
+    conf->dummy_user_set = 1;
+    conf->dummy_user = !strcasecmp(arg, "auto") ? NULL
+                     : !strcasecmp(arg, "off") ? "" : arg;
+    return NULL;
+}
+
 static const char *set_realm(cmd_parms *cmd, void *config, const char *arg)
 {
     ss_dir_conf *conf = config;
@@ -514,6 +529,10 @@ const command_rec ss_cmds[] = {
     AP_INIT_FLAG("SessionStoreLoginFoldCase", ap_set_flag_slot,
         DIR_FIELD(fold_case), OR_AUTHCFG, "Fold the user name to lower "
         "case at login, for providers that ignore case (default Off)"),
+    AP_INIT_TAKE1("SessionStoreLoginDummyUser", set_dummy_user, NULL,
+        OR_AUTHCFG, "A user the providers know whose password is checked "
+        "when the one logging in is unknown, so that both take as long: "
+        "a name, auto (the last known user; default) or Off"),
     AP_INIT_ITERATE("SessionStoreLoginProvider", add_login_provider, NULL,
         OR_AUTHCFG, "authn providers that check the login's password, in "
         "order (default file)"),

@@ -117,6 +117,9 @@ typedef struct ss_dir_conf {
     int check_origin;
     int device_cookie;                /* SessionStoreLoginDeviceCookie */
     int fold_case;                    /* SessionStoreLoginFoldCase */
+    const char *dummy_user;           /* SessionStoreLoginDummyUser: NULL
+                                         auto, "" Off */
+    int dummy_user_set;
     const char *realm_name;           /* NULL: the virtual host's realm */
     unsigned char realm[ST_REALM_LEN]; /* realm_name's, set with it */
 } ss_dir_conf;
