@@ -135,9 +135,9 @@ static session_store_status_t find_session(request_rec *r,
     st = store->be->lookup(store, sid, ss_realm_of(r), apr_time_now(), 1,
                            &found);
     if (st == ST_OTHER_REALM) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "session of user %s "
-                      "belongs to another realm (SessionStoreRealm); not "
-                      "accepted here", SS_LOG_STR(r, found.user));
+        /* found is not filled in then: the session is not ours to read. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "the session belongs to "
+                      "another realm (SessionStoreRealm); not accepted here");
     }
     else if (st == ST_OK) {
         *session = session_from(r->pool, &found);
