@@ -4,6 +4,7 @@
  * mod_session_store.c holds the hooks and the module record; the rest of
  * the httpd glue is here, one concern a file:
  *   config.c      configuration records, directives, the command table
+ *   config_check.c checks once the configuration is read; realms
  *   secret.c      the signing secrets (two of those directives)
  *   session.c     the optional functions of mod_session_store.h
  *   login.c       the session-store-login handler
@@ -146,6 +147,7 @@ apr_size_t ss_max_body(const ss_dir_conf *conf);
 int ss_check_origin(const ss_dir_conf *conf);
 int ss_device_cookie(const ss_dir_conf *conf);
 int ss_fold_case(const ss_dir_conf *conf);
+/* config_check.c */
 /* The realm a name stands for: the first ST_REALM_LEN bytes of SHA-256
  * of kind ":" name.  Stored with every session (and in the persist file):
  * it must not change between releases without a new persist version. */

@@ -136,6 +136,16 @@ my @broken = (
       qr/SessionStoreCapacity: '4294967295' is not a whole number from 1 to \d+/ ],
     [ "max per user not a number", $good_secret . "SessionStoreMaxPerUser many\n",
       qr/SessionStoreMaxPerUser: 'many'/ ],
+    [ "__Host- cookie without Secure", $good_secret . "SessionStoreCookieName __Host-sid\n",
+      qr/SessionStoreCookieName __Host-sid with SessionStoreCookieAttributes "Path=\/; HttpOnly; SameSite=Lax" in server \S*: a __Host- cookie needs Secure/ ],
+    [ "__Host- cookie with a Domain", $good_secret . "SessionStoreCookieName __Host-sid\n"
+        . "SessionStoreCookieAttributes \"Secure; Path=/; Domain=example.com\"\n",
+      qr/SessionStoreCookieName __Host-sid .*: a __Host- cookie may not have a Domain/ ],
+    [ "__Host- cookie with another Path", $good_secret . "SessionStoreCookieName __Host-sid\n"
+        . "SessionStoreCookieAttributes \"Secure; Path=/app\"\n",
+      qr/SessionStoreCookieName __Host-sid .*: a __Host- cookie needs Path=\// ],
+    [ "__Secure- cookie without Secure", $good_secret . "SessionStoreCookieName __Secure-sid\n",
+      qr/SessionStoreCookieName __Secure-sid .*: a __Secure- cookie needs Secure/ ],
     [ "secret file without a secret", "SessionStoreSecretFile $tmp/empty.secret\n",
       qr/SessionStoreSecretFile.*holds no secret/ ],
     [ "two secret directives", $good_secret . "SessionStoreSecretFile $tmp/session-store.secret\n",
@@ -167,6 +177,15 @@ for my $case (@broken) {
     my ($rc, $out) = configtest("broken-$name", $base . $lines);
     isnt($rc, 0, "configtest fails: $what");
     like($out, $want, "and names the directive: $what");
+}
+
+# A __Host- cookie with the attributes it needs passes.
+{
+    my ($rc, $out) = configtest("host-prefix", $base . $good_secret
+        . "SessionStoreCookieName __Host-sid\n"
+        . "SessionStoreCookieAttributes \"Secure; Path=/; HttpOnly; SameSite=Lax\"\n");
+    is($rc, 0, "SessionStoreCookieName __Host-sid with Secure and Path=/ passes -t")
+        or diag($out);
 }
 
 # Loaded, with no secret and nothing using them (a package's postinst
