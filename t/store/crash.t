@@ -4,7 +4,7 @@
 # table: the likeliest moment to die holding the lock), while this process
 # SIGKILLs httpd's children one after another.  ?check is paced by the
 # store (a walk of d, then none for 20 d), so the checker tells the killer
-# when it sends two checks of every three, and the killer kills every child 30 ms
+# when it sends two checks of every three, and the killer kills every child 25 ms
 # later, in the middle of that walk.  Then the server must
 # answer, logins and handshakes must work, and the table must be
 # consistent.  Runs an httpd of its own (SIOTest::Server).  Bounded: about
