@@ -4,11 +4,11 @@
 # table: the likeliest moment to die holding the lock), while this process
 # SIGKILLs httpd's children one after another.  ?check is paced by the
 # store (a walk of d, then none for 20 d), so the checker tells the killer
-# when it sends two checks of every three, and the killer kills every child 25 ms
-# later, in the middle of that walk.  Then the server must
-# answer, logins and handshakes must work, and the table must be
-# consistent.  Runs an httpd of its own (SIOTest::Server).  Bounded: about
-# 8 s of load, 25 s at most in all.
+# when it sends its first two checks and every other one after, and the
+# killer kills every child 25 ms later, in the middle of that walk.  Then
+# the server must answer, logins and handshakes must work, and the table
+# must be consistent.  Runs an httpd of its own (SIOTest::Server).
+# Bounded: about 8 s of load, 25 s at most in all.
 use strict;
 use warnings;
 use FindBin;
@@ -92,11 +92,12 @@ sub client {
     while (time < $deadline) {
         if ($kind eq 'check') {
             sleep $pace;
-            if ($checks++ % 3 != 2 && open my $fh, '>', "$CHECK_SENT.new") {
+            if (($checks < 2 || $checks % 2 == 0) && open my $fh, '>', "$CHECK_SENT.new") {
                 print $fh time, "\n";
                 close $fh;
                 rename "$CHECK_SENT.new", $CHECK_SENT;
             }
+            $checks++;
             my $t0 = time;
             my $res = $timed->(sub { http(path => '/session-status?check', port => $port,
                                           headers => [['Accept', 'application/json']],
