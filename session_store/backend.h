@@ -82,7 +82,8 @@ struct ss_backend {
     void (*note_login_failure)(ss_store_t *st);
     int (*stats)(ss_store_t *st, st_stats_t *out);
     /* Walk the store and check its invariants: 0, or -1 with a reason
-     * (may be NULL). */
+     * (may be NULL).  An engine whose walk blocks the store may pace it:
+     * 1 then, the walk not run, and the reason ends "next in N s". */
     int (*check)(ss_store_t *st, char *err, apr_size_t errlen);
     /* Periodic work, about once a second in the parent process (the
      * monitor hook); may be NULL. */
@@ -93,5 +94,11 @@ struct ss_backend {
  * process pool so that it outlives every graceful and plain restart, and
  * saved to SessionStorePersistFile if there is one. */
 extern const ss_backend_t ss_backend_shm;
+
+#ifdef SS_HAVE_REDIS
+/* SessionStoreBackend redis (backend_redis*.c): sessions in Redis as
+ * connect-redis keeps them, shared by every server that uses it. */
+extern const ss_backend_t ss_backend_redis;
+#endif
 
 #endif

@@ -82,6 +82,62 @@ int ss_send_see_other(request_rec *r, const char *location)
     return HTTP_SEE_OTHER;
 }
 
+/* ---- cross-site requests ---- */
+
+/* The host[:port] of an Origin or Host value, without the scheme's
+ * default port, lower case. */
+static const char *origin_authority(apr_pool_t *p, const char *scheme,
+                                    const char *hostport)
+{
+    char *a = apr_pstrdup(p, hostport);
+    apr_size_t n = strlen(a);
+
+    ap_str_tolower(a);
+    if (!strcmp(scheme, "http") && n > 3 && !strcmp(a + n - 3, ":80")) {
+        a[n - 3] = '\0';
+    }
+    else if (!strcmp(scheme, "https") && n > 4
+             && !strcmp(a + n - 4, ":443")) {
+        a[n - 4] = '\0';
+    }
+    return a;
+}
+
+static int foreign_origin(request_rec *r, const char *origin)
+{
+    const char *host = apr_table_get(r->headers_in, "Host");
+    const char *sep;
+    char *scheme;
+
+    if (!host || !(sep = ap_strstr_c(origin, "://"))) {
+        return 1;   /* "null" and anything unparsable */
+    }
+    scheme = apr_pstrmemdup(r->pool, origin, (apr_size_t)(sep - origin));
+    ap_str_tolower(scheme);
+    return strcmp(origin_authority(r->pool, scheme, sep + 3),
+                  origin_authority(r->pool, ap_http_scheme(r), host)) != 0;
+}
+
+int ss_cross_site(request_rec *r, const char *what)
+{
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *host = apr_table_get(r->headers_in, "Host");
+
+    if ((origin && foreign_origin(r, origin))
+        || (site && !strcasecmp(site, "cross-site"))) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "%s from another "
+                      "site refused (Origin %s, Host %s%s%s; "
+                      "SessionStoreLoginCheckOrigin)", what,
+                      origin ? SS_LOG_STR(r, origin) : "(none)",
+                      host ? SS_LOG_STR(r, host) : "(none)",
+                      site ? ", Sec-Fetch-Site " : "",
+                      site ? SS_LOG_STR(r, site) : "");
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- session-store-logout ---- */
 
 /* Ends the request's session, if any, and expires the cookie either way. */
@@ -90,6 +146,7 @@ static int logout_handler(request_rec *r)
     ss_server_conf *conf = ss_server_conf_of(r->server);
     ss_dir_conf *dconf = ss_dir_conf_of(r);
     session_store_session_t *session;
+    session_store_status_t sst;
     int rv;
 
     ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, M_POST, -1);
@@ -99,9 +156,25 @@ static int logout_handler(request_rec *r)
     if ((rv = ap_discard_request_body(r)) != OK) {
         return rv;
     }
-    if (session_store_lookup(r, &session) == SESSION_STORE_OK) {
-        session_store_destroy(r, session->id);
+    /* Logout CSRF: another site must not sign our users out. */
+    if (ss_check_origin(dconf) && ss_cross_site(r, "logout requested")) {
+        return ss_send_message(r, HTTP_FORBIDDEN, "Cross-site logout "
+                               "refused");
+    }
+    sst = session_store_lookup(r, &session);
+    if (sst == SESSION_STORE_OK) {
+        sst = session_store_destroy(r, session->id);
         r->user = apr_pstrdup(r->pool, session->user);
+    }
+    /* A store that cannot answer (Redis down) has not ended the session:
+     * say so, and keep the cookie for the next try. */
+    if (sst == SESSION_STORE_UNAVAILABLE) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "logout failed: the "
+                      "session store is unavailable");
+        return ss_send_message(r, HTTP_SERVICE_UNAVAILABLE, "Logout failed: "
+                               "session store unavailable; try again");
+    }
+    if (session) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user %s logged out",
                       SS_LOG_STR(r, session->user));
     }
@@ -167,12 +240,21 @@ static void status_json(request_rec *r, ss_store_t *store,
                    COUNTER(st, &counters[i]));
     }
     /* ?check walks the whole store under its lock: for tests and for an
-     * operator who suspects trouble, not for a monitoring loop. */
+     * operator who suspects trouble, not for a monitoring loop.  The
+     * engine paces it (st_check_paced: the shm store's lock is held by
+     * checks at most 1/21 of the time); a check asked too soon is not
+     * run. */
     if (r->args && ap_strstr_c(r->args, "check") && store->be->check) {
         char err[256];
         int rv = store->be->check(store, err, sizeof(err));
-        ap_rprintf(r, ",\"consistent\":%s", rv == 0 ? "true" : "false");
-        if (rv != 0) {
+        if (rv == 1) {
+            ap_rputs(",\"consistent\":null,\"check_error\":", r);
+            ap_rputs(ss_json_string(r->pool, err), r);
+        }
+        else {
+            ap_rprintf(r, ",\"consistent\":%s", rv == 0 ? "true" : "false");
+        }
+        if (rv == -1) {
             ap_rvputs(r, ",\"check_error\":", ss_json_string(r->pool, err),
                       NULL);
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "consistency check "

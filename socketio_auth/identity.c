@@ -10,6 +10,7 @@
  * Only a request authorized in scope gets the header again, set here.
  */
 #include "internal.h"
+#include "identity_header.h"
 #include "syntax.h"
 
 #include "http_log.h"
@@ -76,10 +77,17 @@ void sa_scrub_identity(request_rec *r, const sa_dir_conf *conf)
 void sa_set_identity(request_rec *r, const sa_dir_conf *conf,
                      const char *user)
 {
+    const char *value = user;
+
     /* A subrequest carries a copy of its parent's headers, with whatever
      * identity the parent was given in its own scope. */
     if (r->main) {
         sa_scrub_identity(r, conf);
     }
-    apr_table_setn(r->headers_in, sa_header_of(conf), user);
+    /* Any name arrives intact: plain ASCII names as they are, the others
+     * as an RFC 8187 ext-value (identity_header.h). */
+    if (!ih_is_plain(user)) {
+        value = ih_encode(user, apr_palloc(r->pool, ih_encoded_size(user)));
+    }
+    apr_table_setn(r->headers_in, sa_header_of(conf), value);
 }

@@ -123,6 +123,8 @@ my $base = $preamble
 my $good_secret = "SessionStoreSecret 0123456789abcdef0123456789abcdef\n";
 spew("$tmp/world.secret", "0123456789abcdef0123456789abcdef\n", 0644);
 spew("$tmp/empty.secret", "# only a comment\n\n", 0600);
+spew("$tmp/three.auth", "user password extra\n", 0600);
+spew("$tmp/group.secret", "0123456789abcdef0123456789abcdef\n", 0640);
 my @broken = (
     [ "a login handler without a secret", "<Location /login>\nSetHandler session-store-login\n</Location>\n",
       qr/SetHandler on line \d+ of \S+ needs a secret, and server \S+ has none: set SessionStoreSecret/ ],
@@ -130,6 +132,22 @@ my @broken = (
       qr/SessionStoreSecretFile.*nope\.secret/ ],
     [ "secret file readable by all", "SessionStoreSecretFile $tmp/world.secret\n",
       qr/SessionStoreSecretFile.*readable by every user/ ],
+    [ "secret file readable by its group", "SessionStoreSecretFile $tmp/group.secret\n",
+      qr/SessionStoreSecretFile: \S+group\.secret is readable by its group; run chmod 600 \S+group\.secret/ ],
+    [ "capacity beyond the platform", $good_secret . "SessionStoreCapacity 4294967295\n",
+      qr/SessionStoreCapacity: '4294967295' is not a whole number from 1 to \d+/ ],
+    [ "max per user not a number", $good_secret . "SessionStoreMaxPerUser many\n",
+      qr/SessionStoreMaxPerUser: 'many'/ ],
+    [ "__Host- cookie without Secure", $good_secret . "SessionStoreCookieName __Host-sid\n",
+      qr/SessionStoreCookieName __Host-sid with SessionStoreCookieAttributes "Path=\/; HttpOnly; SameSite=Lax" in server \S*: a __Host- cookie needs Secure/ ],
+    [ "__Host- cookie with a Domain", $good_secret . "SessionStoreCookieName __Host-sid\n"
+        . "SessionStoreCookieAttributes \"Secure; Path=/; Domain=example.com\"\n",
+      qr/SessionStoreCookieName __Host-sid .*: a __Host- cookie may not have a Domain/ ],
+    [ "__Host- cookie with another Path", $good_secret . "SessionStoreCookieName __Host-sid\n"
+        . "SessionStoreCookieAttributes \"Secure; Path=/app\"\n",
+      qr/SessionStoreCookieName __Host-sid .*: a __Host- cookie needs Path=\// ],
+    [ "__Secure- cookie without Secure", $good_secret . "SessionStoreCookieName __Secure-sid\n",
+      qr/SessionStoreCookieName __Secure-sid .*: a __Secure- cookie needs Secure/ ],
     [ "secret file without a secret", "SessionStoreSecretFile $tmp/empty.secret\n",
       qr/SessionStoreSecretFile.*holds no secret/ ],
     [ "two secret directives", $good_secret . "SessionStoreSecretFile $tmp/session-store.secret\n",
@@ -160,6 +178,23 @@ my @broken = (
       qr/SessionStoreLoginThrottle takes Off, or three numbers/ ],
     [ "bad when-full", $good_secret . "SessionStoreWhenFull maybe\n", qr/SessionStoreWhenFull: use 'evict'/ ],
     [ "idle timeout too large", $good_secret . "SessionStoreIdleTimeout 999999999999\n", qr/SessionStoreIdleTimeout: '999999999999'/ ],
+    [ "unknown backend", $good_secret . "SessionStoreBackend memcached\n", qr/SessionStoreBackend: use 'shm'/ ],
+    [ "backend in a virtual host", $good_secret . "<VirtualHost 127.0.0.1:80>\nSessionStoreBackend redis\n</VirtualHost>\n",
+      qr/SessionStoreBackend cannot occur within <VirtualHost>/ ],
+    [ "bad Redis server", $good_secret . "SessionStoreRedisServer redis://x\n", qr/SessionStoreRedisServer: 'redis:\/\/x' is not host:port/ ],
+    [ "Redis port out of range", $good_secret . "SessionStoreRedisServer 127.0.0.1:70000\n", qr/SessionStoreRedisServer: '70000'/ ],
+    [ "relative Redis socket", $good_secret . "SessionStoreRedisServer unix:redis.sock\n", qr/SessionStoreRedisServer: unix: takes an absolute path/ ],
+    [ "Redis auth file readable by all", $good_secret . "SessionStoreRedisAuthFile $tmp/world.secret\n",
+      qr/SessionStoreRedisAuthFile: .*readable by every user/ ],
+    [ "Redis auth file of three words", $good_secret . "SessionStoreRedisAuthFile $tmp/three.auth\n",
+      qr/SessionStoreRedisAuthFile: .* must hold one line/ ],
+    [ "Redis prefix that httpd's keys match", $good_secret . "SessionStoreRedisPrefix sess\n",
+      qr/SessionStoreRedisPrefix: 'sess' would make connect-redis read httpd's own keys/ ],
+    [ "Redis prefix with a pattern", $good_secret . "SessionStoreRedisPrefix s*:\n", qr/SessionStoreRedisPrefix: 1 to 64/ ],
+    [ "Redis user path", $good_secret . "SessionStoreRedisUserPath passport..user\n", qr/SessionStoreRedisUserPath: 'passport..user'/ ],
+    [ "Redis user path in the cookie", $good_secret . "SessionStoreRedisUserPath cookie.user\n", qr/SessionStoreRedisUserPath: 'cookie.user'/ ],
+    [ "Redis timeout", $good_secret . "SessionStoreRedisTimeout 5\n", qr/SessionStoreRedisTimeout: '5'/ ],
+    [ "Redis foreign", $good_secret . "SessionStoreRedisForeign maybe\n", qr/SessionStoreRedisForeign: use 'accept'/ ],
 );
 for my $case (@broken) {
     my ($what, $lines, $want) = @$case;
@@ -167,6 +202,15 @@ for my $case (@broken) {
     my ($rc, $out) = configtest("broken-$name", $base . $lines);
     isnt($rc, 0, "configtest fails: $what");
     like($out, $want, "and names the directive: $what");
+}
+
+# A __Host- cookie with the attributes it needs passes.
+{
+    my ($rc, $out) = configtest("host-prefix", $base . $good_secret
+        . "SessionStoreCookieName __Host-sid\n"
+        . "SessionStoreCookieAttributes \"Secure; Path=/; HttpOnly; SameSite=Lax\"\n");
+    is($rc, 0, "SessionStoreCookieName __Host-sid with Secure and Path=/ passes -t")
+        or diag($out);
 }
 
 # Loaded, with no secret and nothing using them (a package's postinst
