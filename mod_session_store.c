@@ -42,6 +42,11 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     ss_config_finish(pconf, s);
+#ifdef SS_HAVE_REDIS
+    if (mc->use_redis) {
+        be = &ss_backend_redis;
+    }
+#endif
     store->be = be;
     if ((err = be->create(&store->inst, mc, pconf)) != NULL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "the %s session store "
@@ -74,6 +79,16 @@ static int store_monitor(apr_pool_t *p, server_rec *s)
     return DECLINED;
 }
 
+/* Each child's own connections to the store, if it has any. */
+static void store_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    ss_store_t *store = ss_server_conf_of(s)->mc->store;
+
+    if (store && store->be->child_init) {
+        store->be->child_init(store, pchild, s);
+    }
+}
+
 static void register_hooks(apr_pool_t *p)
 {
     (void)p;
@@ -83,6 +98,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_config(store_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ss_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_monitor(store_monitor, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(store_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(session_store) = {

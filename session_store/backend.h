@@ -94,4 +94,10 @@ struct ss_backend {
  * saved to SessionStorePersistFile if there is one. */
 extern const ss_backend_t ss_backend_shm;
 
+#ifdef SS_HAVE_REDIS
+/* SessionStoreBackend redis (backend_redis*.c): sessions in Redis as
+ * connect-redis keeps them, shared by every server that uses it. */
+extern const ss_backend_t ss_backend_redis;
+#endif
+
 #endif

@@ -237,6 +237,18 @@ static ss_module_conf *global_conf(cmd_parms *cmd, const char **err)
     return *err ? NULL : ss_server_conf_of(cmd->server)->mc;
 }
 
+/* For the directives of config_redis.c. */
+const char *ss_parse_uint(cmd_parms *cmd, const char *arg, apr_uint64_t min,
+                          apr_uint64_t max, apr_uint64_t *out)
+{
+    return parse_uint(cmd, arg, min, max, out);
+}
+
+ss_module_conf *ss_global_conf(cmd_parms *cmd, const char **err)
+{
+    return global_conf(cmd, err);
+}
+
 static const char *set_capacity(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err;
@@ -455,6 +467,29 @@ const command_rec ss_cmds[] = {
     AP_INIT_TAKE1("SessionStorePersistInterval", set_persist_interval, NULL,
         RSRC_CONF, "Seconds between saves to SessionStorePersistFile "
         "(default 300; 0: only at shutdown)"),
+    AP_INIT_TAKE1("SessionStoreBackend", ss_set_backend, NULL, RSRC_CONF,
+        "Where sessions live: shm (default, this server's shared memory) "
+        "or redis (shared by every server using the same Redis; global)"),
+    AP_INIT_TAKE1("SessionStoreRedisServer", ss_set_redis_server, NULL,
+        RSRC_CONF, "The Redis server: host:port or unix:/path (global, "
+        "default " SS_DEFAULT_REDIS_SERVER ")"),
+    AP_INIT_TAKE1("SessionStoreRedisAuthFile", ss_set_redis_auth_file, NULL,
+        RSRC_CONF, "A file of one line, the Redis password or 'user "
+        "password', not readable by others (global)"),
+    AP_INIT_TAKE1("SessionStoreRedisDatabase", ss_set_redis_database, NULL,
+        RSRC_CONF, "The Redis database number (global, default 0)"),
+    AP_INIT_TAKE1("SessionStoreRedisPrefix", ss_set_redis_prefix, NULL,
+        RSRC_CONF, "Key prefix of sessions, connect-redis's (global, "
+        "default " SS_DEFAULT_REDIS_PREFIX ")"),
+    AP_INIT_TAKE1("SessionStoreRedisUserPath", ss_set_redis_user_path, NULL,
+        RSRC_CONF, "Where the user name is in a session's JSON (global, "
+        "default " SS_DEFAULT_REDIS_USER_PATH ")"),
+    AP_INIT_TAKE1("SessionStoreRedisTimeout", ss_set_redis_timeout, NULL,
+        RSRC_CONF, "Milliseconds to connect to, write to or read from Redis "
+        "(global, default 250)"),
+    AP_INIT_TAKE1("SessionStoreRedisForeign", ss_set_redis_foreign, NULL,
+        RSRC_CONF, "accept (default) or refuse sessions another application "
+        "wrote (global)"),
     AP_INIT_TAKE_ARGV("SessionStoreLoginThrottle", set_login_throttle, NULL,
         OR_AUTHCFG, "Failed logins allowed per user name and per client "
         "address within a window of seconds (default 10 30 300), or Off"),

@@ -98,6 +98,7 @@ static int logout_handler(request_rec *r)
     ss_server_conf *conf = ss_server_conf_of(r->server);
     ss_dir_conf *dconf = ss_dir_conf_of(r);
     session_store_session_t *session;
+    session_store_status_t sst;
     int rv;
 
     ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, M_POST, -1);
@@ -107,9 +108,20 @@ static int logout_handler(request_rec *r)
     if ((rv = ap_discard_request_body(r)) != OK) {
         return rv;
     }
-    if (session_store_lookup(r, &session) == SESSION_STORE_OK) {
-        session_store_destroy(r, session->id);
+    sst = session_store_lookup(r, &session);
+    if (sst == SESSION_STORE_OK) {
+        sst = session_store_destroy(r, session->id);
         r->user = apr_pstrdup(r->pool, session->user);
+    }
+    /* A store that cannot answer (Redis down) has not ended the session:
+     * say so, and keep the cookie for the next try. */
+    if (sst == SESSION_STORE_UNAVAILABLE) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "logout failed: the "
+                      "session store is unavailable");
+        return ss_send_message(r, HTTP_SERVICE_UNAVAILABLE, "Logout failed: "
+                               "session store unavailable; try again");
+    }
+    if (session) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user %s logged out",
                       SS_LOG_STR(r, session->user));
     }

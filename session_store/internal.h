@@ -26,6 +26,7 @@
 #include "mod_auth.h"
 
 #include "apr_tables.h"
+#include "apr_file_io.h"
 
 #include "mod_session_store.h"
 #include "backend.h"
@@ -58,6 +59,29 @@ extern module AP_MODULE_DECLARE_DATA session_store_module;
 #define SS_HANDLER_LOGOUT "session-store-logout"
 #define SS_HANDLER_STATUS "session-store-status"
 
+/* The Redis store's settings (SessionStoreRedis*: global).  Zero, NULL:
+ * the default. */
+#define SS_DEFAULT_REDIS_SERVER     "127.0.0.1:6379"
+#define SS_DEFAULT_REDIS_PREFIX     "sess:"
+#define SS_DEFAULT_REDIS_USER_PATH  "passport.user"
+#define SS_DEFAULT_REDIS_TIMEOUT_MS 250
+/* httpd's own keys (per-user indexes) start with this and then the
+ * session prefix: never under the session prefix, which connect-redis
+ * SCANs as its own. */
+#define SS_REDIS_INDEX_PREFIX       "sessidx:"
+
+typedef struct ss_redis_conf {
+    const char *server;               /* host:port, [v6]:port, unix:/path */
+    const char *auth_file;            /* where the next two came from */
+    const char *auth_user;            /* NULL: AUTH with the password only */
+    const char *auth_password;        /* NULL: no AUTH */
+    int database;
+    const char *prefix;
+    const char *user_path;
+    int timeout_ms;
+    int refuse_foreign;               /* SessionStoreRedisForeign refuse */
+} ss_redis_conf;
+
 /* Settings that are global by nature (GLOBAL_ONLY directives) and the
  * run-time objects made from them: one record for the whole server,
  * reached from every virtual host's configuration. */
@@ -68,6 +92,8 @@ typedef struct ss_module_conf {
     apr_uint32_t persist_interval;    /* seconds, 0: only at exit */
     ss_store_t *store;                /* set in post_config */
     lt_table_t *throttle;             /* set in post_config */
+    int use_redis;                    /* SessionStoreBackend redis */
+    ss_redis_conf redis;
 } ss_module_conf;
 
 /* Per server (virtual host).  NULL and SS_UNSET mean "not set here". */
@@ -123,10 +149,34 @@ void *ss_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
 void *ss_create_dir_conf(apr_pool_t *p, char *dir);
 void *ss_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 extern const command_rec ss_cmds[];
+/* The directive helpers of config.c, for config_redis.c: a whole number
+ * from min to max (or an error naming the directive), and the global
+ * record (or an error when not in the main server). */
+const char *ss_parse_uint(cmd_parms *cmd, const char *arg, apr_uint64_t min,
+                          apr_uint64_t max, apr_uint64_t *out);
+ss_module_conf *ss_global_conf(cmd_parms *cmd, const char **err);
+/* config_redis.c: SessionStoreBackend and SessionStoreRedis*. */
+const char *ss_set_backend(cmd_parms *cmd, void *dummy, const char *arg);
+const char *ss_set_redis_server(cmd_parms *cmd, void *dummy, const char *arg);
+const char *ss_set_redis_auth_file(cmd_parms *cmd, void *dummy,
+                                   const char *arg);
+const char *ss_set_redis_database(cmd_parms *cmd, void *dummy,
+                                  const char *arg);
+const char *ss_set_redis_prefix(cmd_parms *cmd, void *dummy, const char *arg);
+const char *ss_set_redis_user_path(cmd_parms *cmd, void *dummy,
+                                   const char *arg);
+const char *ss_set_redis_timeout(cmd_parms *cmd, void *dummy,
+                                 const char *arg);
+const char *ss_set_redis_foreign(cmd_parms *cmd, void *dummy,
+                                 const char *arg);
 /* secret.c: the setters of SessionStoreSecret and SessionStoreSecretFile. */
 const char *ss_set_secret(cmd_parms *cmd, void *dummy, int argc,
                           char *const argv[]);
 const char *ss_set_secret_file(cmd_parms *cmd, void *dummy, const char *arg);
+/* Open path for the directive of cmd if it is a regular file that other
+ * users cannot read: NULL, or the error naming the directive. */
+const char *ss_open_private_file(cmd_parms *cmd, const char *path,
+                                 apr_file_t **f);
 ss_server_conf *ss_server_conf_of(server_rec *s);
 ss_dir_conf *ss_dir_conf_of(request_rec *r);
 /* The configured value, or the default where none is set. */

@@ -86,31 +86,32 @@ const char *ss_set_secret(cmd_parms *cmd, void *dummy, int argc,
     return NULL;
 }
 
-/* The file must be a regular file that other users cannot read. */
-static const char *open_secret_file(cmd_parms *cmd, const char *path,
-                                    apr_file_t **f)
+/* The file must be a regular file that other users cannot read (the
+ * secret files: SessionStoreSecretFile, SessionStoreRedisAuthFile). */
+const char *ss_open_private_file(cmd_parms *cmd, const char *path,
+                                 apr_file_t **f)
 {
+    const char *name = cmd->cmd->name;
     apr_finfo_t finfo;
     apr_status_t rv;
 
     rv = apr_stat(&finfo, path, APR_FINFO_PROT | APR_FINFO_TYPE, cmd->pool);
     if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "SessionStoreSecretFile: cannot "
-                            "read %s: %pm", path, &rv);
+        return apr_psprintf(cmd->pool, "%s: cannot read %s: %pm", name, path,
+                            &rv);
     }
     if (finfo.filetype != APR_REG) {
-        return apr_psprintf(cmd->pool, "SessionStoreSecretFile: %s is not "
-                            "a regular file", path);
+        return apr_psprintf(cmd->pool, "%s: %s is not a regular file", name,
+                            path);
     }
     if (finfo.protection & APR_FPROT_WREAD) {
-        return apr_psprintf(cmd->pool, "SessionStoreSecretFile: %s is "
-                            "readable by every user; run chmod o-rwx on it",
-                            path);
+        return apr_psprintf(cmd->pool, "%s: %s is readable by every user; "
+                            "run chmod o-rwx on it", name, path);
     }
     rv = apr_file_open(f, path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->pool);
     if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "SessionStoreSecretFile: cannot "
-                            "open %s: %pm", path, &rv);
+        return apr_psprintf(cmd->pool, "%s: cannot open %s: %pm", name, path,
+                            &rv);
     }
     return NULL;
 }
@@ -131,7 +132,7 @@ const char *ss_set_secret_file(cmd_parms *cmd, void *dummy,
                             "path %s", arg);
     }
     if ((err = claim_secret_source(cmd, conf)) != NULL
-        || (err = open_secret_file(cmd, path, &f)) != NULL) {
+        || (err = ss_open_private_file(cmd, path, &f)) != NULL) {
         return err;
     }
     while (!err && apr_file_gets(line, sizeof(line), f) == APR_SUCCESS) {

@@ -58,6 +58,15 @@ const io = new Server(httpServer, {
   },
 });
 
+// scripts/demo --cluster: the backends behind several httpd servers share
+// their events through Redis (examples/chat/cluster/).
+if (process.env.CHAT_REDIS_URL) {
+  require('./cluster/adapter').attach(io, process.env.CHAT_REDIS_URL, log).catch((err) => {
+    log(`cannot share events through Redis: ${err.message}`);
+    process.exit(1);
+  });
+}
+
 io.engine.on('connection', (engineSocket) => {
   log(`engine connection sid=${engineSocket.id} user=${identityOf(engineSocket.request.headers)} transport=${engineSocket.transport.name}`);
 });

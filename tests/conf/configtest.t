@@ -122,6 +122,7 @@ my $base = $preamble
 my $good_secret = "SessionStoreSecret 0123456789abcdef0123456789abcdef\n";
 spew("$tmp/world.secret", "0123456789abcdef0123456789abcdef\n", 0644);
 spew("$tmp/empty.secret", "# only a comment\n\n", 0600);
+spew("$tmp/three.auth", "user password extra\n", 0600);
 my @broken = (
     [ "a login handler without a secret", "<Location /login>\nSetHandler session-store-login\n</Location>\n",
       qr/SetHandler on line \d+ of \S+ needs a secret, and server \S+ has none: set SessionStoreSecret/ ],
@@ -153,6 +154,23 @@ my @broken = (
       qr/SessionStoreLoginThrottle takes Off, or three numbers/ ],
     [ "bad when-full", $good_secret . "SessionStoreWhenFull maybe\n", qr/SessionStoreWhenFull: use 'evict'/ ],
     [ "idle timeout too large", $good_secret . "SessionStoreIdleTimeout 999999999999\n", qr/SessionStoreIdleTimeout: '999999999999'/ ],
+    [ "unknown backend", $good_secret . "SessionStoreBackend memcached\n", qr/SessionStoreBackend: use 'shm'/ ],
+    [ "backend in a virtual host", $good_secret . "<VirtualHost 127.0.0.1:80>\nSessionStoreBackend redis\n</VirtualHost>\n",
+      qr/SessionStoreBackend cannot occur within <VirtualHost>/ ],
+    [ "bad Redis server", $good_secret . "SessionStoreRedisServer redis://x\n", qr/SessionStoreRedisServer: 'redis:\/\/x' is not host:port/ ],
+    [ "Redis port out of range", $good_secret . "SessionStoreRedisServer 127.0.0.1:70000\n", qr/SessionStoreRedisServer: '70000'/ ],
+    [ "relative Redis socket", $good_secret . "SessionStoreRedisServer unix:redis.sock\n", qr/SessionStoreRedisServer: unix: takes an absolute path/ ],
+    [ "Redis auth file readable by all", $good_secret . "SessionStoreRedisAuthFile $tmp/world.secret\n",
+      qr/SessionStoreRedisAuthFile: .*readable by every user/ ],
+    [ "Redis auth file of three words", $good_secret . "SessionStoreRedisAuthFile $tmp/three.auth\n",
+      qr/SessionStoreRedisAuthFile: .* must hold one line/ ],
+    [ "Redis prefix that httpd's keys match", $good_secret . "SessionStoreRedisPrefix sess\n",
+      qr/SessionStoreRedisPrefix: 'sess' would make connect-redis read httpd's own keys/ ],
+    [ "Redis prefix with a pattern", $good_secret . "SessionStoreRedisPrefix s*:\n", qr/SessionStoreRedisPrefix: 1 to 64/ ],
+    [ "Redis user path", $good_secret . "SessionStoreRedisUserPath passport..user\n", qr/SessionStoreRedisUserPath: 'passport..user'/ ],
+    [ "Redis user path in the cookie", $good_secret . "SessionStoreRedisUserPath cookie.user\n", qr/SessionStoreRedisUserPath: 'cookie.user'/ ],
+    [ "Redis timeout", $good_secret . "SessionStoreRedisTimeout 5\n", qr/SessionStoreRedisTimeout: '5'/ ],
+    [ "Redis foreign", $good_secret . "SessionStoreRedisForeign maybe\n", qr/SessionStoreRedisForeign: use 'accept'/ ],
 );
 for my $case (@broken) {
     my ($what, $lines, $want) = @$case;
