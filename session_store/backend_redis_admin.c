@@ -58,7 +58,8 @@ long rd_destroy_user(ss_store_t *st, const char *user)
     return ended;
 }
 
-st_status_t rd_destroy_handle(ss_store_t *st, const char *handle)
+st_status_t rd_destroy_handle(ss_store_t *st, const char *handle,
+                              char user[ST_USER_MAX])
 {
     rd_ctx_t *ctx = st->inst;
     apr_pool_t *p;
@@ -85,7 +86,7 @@ st_status_t rd_destroy_handle(ss_store_t *st, const char *handle)
         /* The key names its id; the handle must be that id's. */
         sc_session_handle(id, SC_SID_LEN, h);
         if (!strcmp(h, handle)) {
-            result = rd_destroy(st, id);
+            result = rd_destroy_as(st, id, user);
         }
     }
     freeReplyObject(r);

@@ -245,6 +245,9 @@ int ss_handler(request_rec *r)
     if (!strcmp(r->handler, SS_HANDLER_STATUS)) {
         return status_handler(r);
     }
+    if (!strcmp(r->handler, SS_HANDLER_ADOPT)) {
+        return ss_adopt_handler(r);
+    }
     if (!strcmp(r->handler, SS_HANDLER_WHOAMI)) {
         return ss_whoami_handler(r);
     }

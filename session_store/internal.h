@@ -215,6 +215,11 @@ void ss_set_cookie(request_rec *r, const ss_server_conf *conf,
 
 /* login.c */
 int ss_login_handler(request_rec *r);
+/* A signed-in client's answer: {"user":..} for a script, else 303 to
+ * redirect (may be NULL) if it is a local path, or to
+ * SessionStoreLoginRedirect. */
+int ss_respond_signed_in(request_rec *r, const ss_dir_conf *dconf,
+                         const char *user, const char *redirect);
 
 /* throttle.c */
 /* One login's throttle: its keys and the limits of its directory. */

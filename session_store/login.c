@@ -281,29 +281,30 @@ static int login_authenticate(request_rec *r, const ss_dir_conf *dconf,
     }
 }
 
-/* The signed-in client: JSON for a script, else 303 to the form's local
- * redirect or SessionStoreLoginRedirect. */
-static int login_respond(request_rec *r, const ss_dir_conf *dconf,
-                         const login_form *f)
+/* The signed-in client: JSON for a script, else 303 to the local
+ * redirect it asked for or SessionStoreLoginRedirect.  The adoption of
+ * another module's user (adopt.c) answers the same way. */
+int ss_respond_signed_in(request_rec *r, const ss_dir_conf *dconf,
+                         const char *user, const char *redirect)
 {
     const char *target = dconf->login_redirect ? dconf->login_redirect : "/";
 
     if (ss_asks_json(r)) {
         apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
         ap_set_content_type(r, "application/json");
-        ap_rvputs(r, "{\"user\":", ss_json_string(r->pool, f->user), "}\n",
+        ap_rvputs(r, "{\"user\":", ss_json_string(r->pool, user), "}\n",
                   NULL);
         return OK;
     }
-    if (f->has_redirect) {
-        if (sx_is_local_path(f->redirect)) {
-            target = apr_pstrdup(r->pool, f->redirect);
+    if (redirect) {
+        if (sx_is_local_path(redirect)) {
+            target = apr_pstrdup(r->pool, redirect);
         }
         else {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "login of %s "
                           "asked to go to '%s', which is not a local path; "
-                          "going to %s", SS_LOG_STR(r, f->user),
-                          SS_LOG_STR(r, f->redirect), target);
+                          "going to %s", SS_LOG_STR(r, user),
+                          SS_LOG_STR(r, redirect), target);
         }
     }
     return ss_send_see_other(r, target);
@@ -356,5 +357,6 @@ int ss_login_handler(request_rec *r)
     r->user = apr_pstrdup(r->pool, form.user);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user %s logged in through "
                   "provider %s", SS_LOG_STR(r, form.user), provider_name);
-    return login_respond(r, dconf, &form);
+    return ss_respond_signed_in(r, dconf, form.user,
+                                form.has_redirect ? form.redirect : NULL);
 }
