@@ -90,6 +90,62 @@ int ss_send_see_other(request_rec *r, const char *location)
     return HTTP_SEE_OTHER;
 }
 
+/* ---- cross-site requests ---- */
+
+/* The host[:port] of an Origin or Host value, without the scheme's
+ * default port, lower case. */
+static const char *origin_authority(apr_pool_t *p, const char *scheme,
+                                    const char *hostport)
+{
+    char *a = apr_pstrdup(p, hostport);
+    apr_size_t n = strlen(a);
+
+    ap_str_tolower(a);
+    if (!strcmp(scheme, "http") && n > 3 && !strcmp(a + n - 3, ":80")) {
+        a[n - 3] = '\0';
+    }
+    else if (!strcmp(scheme, "https") && n > 4
+             && !strcmp(a + n - 4, ":443")) {
+        a[n - 4] = '\0';
+    }
+    return a;
+}
+
+static int foreign_origin(request_rec *r, const char *origin)
+{
+    const char *host = apr_table_get(r->headers_in, "Host");
+    const char *sep;
+    char *scheme;
+
+    if (!host || !(sep = ap_strstr_c(origin, "://"))) {
+        return 1;   /* "null" and anything unparsable */
+    }
+    scheme = apr_pstrmemdup(r->pool, origin, (apr_size_t)(sep - origin));
+    ap_str_tolower(scheme);
+    return strcmp(origin_authority(r->pool, scheme, sep + 3),
+                  origin_authority(r->pool, ap_http_scheme(r), host)) != 0;
+}
+
+int ss_cross_site(request_rec *r, const char *what)
+{
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *host = apr_table_get(r->headers_in, "Host");
+
+    if ((origin && foreign_origin(r, origin))
+        || (site && !strcasecmp(site, "cross-site"))) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "%s from another "
+                      "site refused (Origin %s, Host %s%s%s; "
+                      "SessionStoreLoginCheckOrigin)", what,
+                      origin ? SS_LOG_STR(r, origin) : "(none)",
+                      host ? SS_LOG_STR(r, host) : "(none)",
+                      site ? ", Sec-Fetch-Site " : "",
+                      site ? SS_LOG_STR(r, site) : "");
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- session-store-logout ---- */
 
 /* Ends the request's session, if any, and expires the cookie either way. */
@@ -244,6 +300,9 @@ int ss_handler(request_rec *r)
     }
     if (!strcmp(r->handler, SS_HANDLER_STATUS)) {
         return status_handler(r);
+    }
+    if (!strcmp(r->handler, SS_HANDLER_ADMIN)) {
+        return ss_admin_handler(r);
     }
     if (!strcmp(r->handler, SS_HANDLER_ADOPT)) {
         return ss_adopt_handler(r);

@@ -215,6 +215,12 @@ void ss_set_cookie(request_rec *r, const ss_server_conf *conf,
 
 /* login.c */
 int ss_login_handler(request_rec *r);
+/* 1 if a Content-Type is application/x-www-form-urlencoded. */
+int ss_is_form(const char *ctype);
+/* Read a request body of at most max bytes into *body (NUL-terminated,
+ * from r->pool): OK, or the status to answer (413 when larger). */
+int ss_read_body(request_rec *r, apr_size_t max, char **body,
+                 apr_size_t *len);
 /* A signed-in client's answer: {"user":..} for a script, else 303 to
  * redirect (may be NULL) if it is a local path, or to
  * SessionStoreLoginRedirect. */
@@ -244,6 +250,11 @@ void ss_throttle_give_back(request_rec *r, const ss_throttle_t *keys,
 int ss_handler(request_rec *r);
 /* A JSON string literal for s (quotes included). */
 const char *ss_json_string(apr_pool_t *p, const char *s);
+/* 1 (and logged, naming what) when a browser says r comes from another
+ * site: an Origin of another site, or Sec-Fetch-Site: cross-site (sent
+ * without Origin too).  Requests that say neither pass (scripts, older
+ * clients). */
+int ss_cross_site(request_rec *r, const char *what);
 /* The client asked for JSON: a script, not a page. */
 int ss_asks_json(request_rec *r);
 /* A short answer the handler writes itself (JSON or a small page) with

@@ -30,8 +30,8 @@ typedef struct login_form {
 
 enum { FIELD_USER, FIELD_PASSWORD, FIELD_REDIRECT, FIELD_COUNT };
 
-static int read_body(request_rec *r, apr_size_t max, char **body,
-                     apr_size_t *len)
+int ss_read_body(request_rec *r, apr_size_t max, char **body,
+                 apr_size_t *len)
 {
     char *buf;
     apr_size_t got = 0;
@@ -65,48 +65,7 @@ static int read_body(request_rec *r, apr_size_t max, char **body,
     return OK;
 }
 
-/* The host[:port] of an Origin or Host value, without the scheme's
- * default port, lower case. */
-static const char *origin_authority(apr_pool_t *p, const char *scheme,
-                                    const char *hostport)
-{
-    char *a = apr_pstrdup(p, hostport);
-    apr_size_t n = strlen(a);
-
-    ap_str_tolower(a);
-    if (!strcmp(scheme, "http") && n > 3 && !strcmp(a + n - 3, ":80")) {
-        a[n - 3] = '\0';
-    }
-    else if (!strcmp(scheme, "https") && n > 4
-             && !strcmp(a + n - 4, ":443")) {
-        a[n - 4] = '\0';
-    }
-    return a;
-}
-
-/* A browser names the page that posted the form in Origin.  A login
- * posted from another site is login CSRF: the victim would be signed in
- * as the attacker.  No Origin (older clients, scripts) is let through. */
-static int cross_site_login(request_rec *r)
-{
-    const char *origin = apr_table_get(r->headers_in, "Origin");
-    const char *host = apr_table_get(r->headers_in, "Host");
-    const char *sep;
-    char *scheme;
-
-    if (!origin) {
-        return 0;
-    }
-    if (!host || !(sep = ap_strstr_c(origin, "://"))) {
-        return 1;   /* "null" and anything unparsable */
-    }
-    scheme = apr_pstrmemdup(r->pool, origin, (apr_size_t)(sep - origin));
-    ap_str_tolower(scheme);
-    return strcmp(origin_authority(r->pool, scheme, sep + 3),
-                  origin_authority(r->pool, ap_http_scheme(r), host)) != 0;
-}
-
-static int is_form(const char *ctype)
+int ss_is_form(const char *ctype)
 {
     return ctype && strncasecmp(ctype, FORM_CONTENT_TYPE,
                                 FORM_CONTENT_TYPE_LEN) == 0
@@ -131,13 +90,13 @@ static int login_read_fields(request_rec *r, const ss_dir_conf *dconf,
     sf_status_t fst;
     int rv;
 
-    if (!is_form(ctype)) {
+    if (!ss_is_form(ctype)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "login with "
                       "Content-Type %s refused",
                       ctype ? SS_LOG_STR(r, ctype) : "(none)");
         return HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
-    if ((rv = read_body(r, ss_max_body(dconf), &body, &len)) != OK) {
+    if ((rv = ss_read_body(r, ss_max_body(dconf), &body, &len)) != OK) {
         if (rv == HTTP_REQUEST_ENTITY_TOO_LARGE) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "login form larger "
                           "than SessionStoreLoginMaxBody %" APR_SIZE_T_FMT,
@@ -328,12 +287,7 @@ int ss_login_handler(request_rec *r)
     if (r->method_number != M_POST) {
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    if (ss_check_origin(dconf) && cross_site_login(r)) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "login posted from "
-                      "another site refused (Origin %s, Host %s; "
-                      "SessionStoreLoginCheckOrigin)",
-                      SS_LOG_STR(r, apr_table_get(r->headers_in, "Origin")),
-                      SS_LOG_STR(r, apr_table_get(r->headers_in, "Host")));
+    if (ss_check_origin(dconf) && ss_cross_site(r, "login posted")) {
         return ss_send_message(r, HTTP_FORBIDDEN, "Cross-site login refused");
     }
     memset(&form, 0, sizeof(form));
