@@ -169,9 +169,11 @@ static void write_store(writer *w, const mx_store_t *store)
     if (!st) {
         return;
     }
-    one(w, "session_store_sessions", "gauge", "Live sessions in the store",
-        st->used);
+    /* A store without a capacity (Redis) keeps no count of its sessions
+     * either: no number rather than a wrong one. */
     if (st->capacity) {
+        one(w, "session_store_sessions", "gauge",
+            "Live sessions in the store", st->used);
         one(w, "session_store_capacity", "gauge",
             "Sessions the store holds (SessionStoreCapacity)",
             st->capacity);

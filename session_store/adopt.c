@@ -34,7 +34,7 @@ static int read_redirect(request_rec *r, const ss_dir_conf *dconf,
 
     *has = 0;
     if (!r->args) {
-        return OK;
+        return DECLINED;
     }
     memset(&field, 0, sizeof(field));
     field.name = dconf->redirect_field ? dconf->redirect_field : "redirect";

@@ -187,6 +187,8 @@ static void test_histogram(void)
     ok(has_line(&t, "session_store_redis_roundtrip_seconds_sum 3.000281"),
        "sum in seconds, exactly");
     ok(!strstr(t.buf, "session_store_capacity"), "no capacity of 0");
+    ok(!strstr(t.buf, "session_store_sessions "),
+       "nor a count of sessions: a store without capacity keeps none");
 }
 
 static void test_accept(void)
