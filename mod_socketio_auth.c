@@ -22,6 +22,7 @@
 #include "apr_lib.h"
 
 #include "mod_session_store.h"
+#include "identity_header.h"
 #include "session_cookie.h"
 #include "syntax.h"
 
@@ -321,7 +322,8 @@ static int auth_check_authn(request_rec *r)
     r->ap_auth_type = AUTH_TYPE;
     apr_table_setn(r->notes, NOTE_USER, r->user);
     apr_table_setn(r->subprocess_env, NOTE_USER, r->user);
-    apr_table_setn(r->headers_in, header_of(conf), r->user);
+    apr_table_setn(r->headers_in, header_of(conf), ih_encode(r->user,
+                   apr_palloc(r->pool, ih_encoded_size(r->user))));
     return OK;
 }
 
@@ -359,7 +361,8 @@ static int auth_fixups(request_rec *r)
     conf = ap_get_module_config(r->per_dir_config, &socketio_auth_module);
     if (r->user && r->ap_auth_type
         && !strcasecmp(r->ap_auth_type, AUTH_TYPE)) {
-        apr_table_setn(r->headers_in, header_of(conf), r->user);
+        apr_table_setn(r->headers_in, header_of(conf), ih_encode(r->user,
+                       apr_palloc(r->pool, ih_encoded_size(r->user))));
         apr_table_setn(r->notes, NOTE_AUTHORIZED, "1");
     }
     else {

@@ -7,17 +7,19 @@
 #   chat_stack_prepare RUN_DIR HTTP_PORT
 #       npm-installs the backend, (re)creates RUN_DIR with the static pages,
 #       a random cookie secret (mode 600), the users alice and bob in an
-#       htpasswd file and httpd.conf from conf/demo/httpd.conf.in.
+#       htpasswd file, the browser helper of socketio-auth-edge, the
+#       directory of the backend's unix socket (only httpd's group may
+#       enter it) and httpd.conf from conf/demo/httpd.conf.in.
 #       Passwords: $ALICE_PASSWORD / $BOB_PASSWORD, else random.
-#       Backend port: $BACKEND_PORT, else a free one.
 #   chat_stack_start_backend [LOGFILE]
-#       node server.js in the background (output to LOGFILE, else to ours).
+#       node server.js in the background on the unix socket (output to
+#       LOGFILE, else to ours).
 #   chat_stack_start_httpd
 #   chat_stack_stop
 #       stops whatever of the two was started; safe to call twice.
 #
 # After chat_stack_prepare: CHAT_RUN_DIR, CHAT_CONF, CHAT_HTTP_PORT,
-# CHAT_BACKEND_PORT, CHAT_URL, CHAT_ALICE_PASSWORD, CHAT_BOB_PASSWORD.
+# CHAT_BACKEND_SOCKET, CHAT_URL, CHAT_ALICE_PASSWORD, CHAT_BOB_PASSWORD.
 # After chat_stack_start_backend: CHAT_BACKEND_PID.
 
 # shellcheck shell=bash
@@ -72,7 +74,10 @@ chat_stack_prepare() {
     CHAT_RUN_DIR=$(cd "$run_dir" && pwd)
     CHAT_CONF="$CHAT_RUN_DIR/httpd.conf"
     CHAT_HTTP_PORT=$http_port
-    CHAT_BACKEND_PORT=${BACKEND_PORT:-$(sio_free_port)}
+    CHAT_BACKEND_SOCKET="$CHAT_RUN_DIR/backend/chat.sock"
+    # sun_path holds 107 bytes.
+    [ "${#CHAT_BACKEND_SOCKET}" -le 100 ] ||
+        sio_die "the backend's socket path $CHAT_BACKEND_SOCKET is too long for a unix socket; run from a shorter directory"
     CHAT_URL="http://127.0.0.1:$CHAT_HTTP_PORT"
     CHAT_ALICE_PASSWORD=${ALICE_PASSWORD:-$(chat_random_token 12)}
     CHAT_BOB_PASSWORD=${BOB_PASSWORD:-$(chat_random_token 12)}
@@ -80,7 +85,20 @@ chat_stack_prepare() {
     # A copy, made readable by httpd's children whatever the umask of the
     # checkout was, without touching the modes of the sources.
     cp -R "$CHAT_DIR/public" "$CHAT_RUN_DIR/htdocs"
+    cp "$CHAT_DIR/node_modules/socketio-auth-edge/client.js" "$CHAT_RUN_DIR/htdocs/socketio-auth-edge.js"
     chmod -R a+rX "$CHAT_RUN_DIR/htdocs"
+
+    # The backend's unix socket lives in a directory that only httpd's
+    # children (and we) may enter: no other local process can reach the
+    # backend and send its own X-Socketio-User.  As root, httpd's children
+    # are nobody; the setgid bit gives the socket the directory's group.
+    mkdir -p "$CHAT_RUN_DIR/backend"
+    if [ "$(id -u)" = 0 ]; then
+        chgrp "$(id -gn nobody 2>/dev/null || echo nogroup)" "$CHAT_RUN_DIR/backend"
+        chmod 2750 "$CHAT_RUN_DIR/backend"
+    else
+        chmod 700 "$CHAT_RUN_DIR/backend"
+    fi
 
     # Read once by the httpd parent (as root, or as us): nobody else.
     (umask 077 && head -c 32 /dev/urandom | base64 > "$CHAT_RUN_DIR/session-secret")
@@ -102,7 +120,7 @@ chat_stack_prepare() {
         sed -e "s|@HTDOCS@|$CHAT_RUN_DIR/htdocs|g" \
             -e "s|@SECRET_FILE@|$CHAT_RUN_DIR/session-secret|g" \
             -e "s|@HTPASSWD@|$CHAT_RUN_DIR/htpasswd|g" \
-            -e "s|@BACKEND_PORT@|$CHAT_BACKEND_PORT|g" "$template"
+            -e "s|@BACKEND_SOCKET@|$CHAT_BACKEND_SOCKET|g" "$template"
     } > "$CHAT_CONF"
 
     chat_check_readable_by_nobody "$CHAT_RUN_DIR/htdocs/chat.html" "$CHAT_RUN_DIR/htpasswd"
@@ -111,22 +129,25 @@ chat_stack_prepare() {
 chat_stack_start_backend() {
     local logfile=${1:-} tries=15
     if [ -n "$logfile" ]; then
-        CHAT_PORT=$CHAT_BACKEND_PORT node "$CHAT_DIR/server.js" >>"$logfile" 2>&1 &
+        CHAT_SOCKET=$CHAT_BACKEND_SOCKET node "$CHAT_DIR/server.js" >>"$logfile" 2>&1 &
     else
-        CHAT_PORT=$CHAT_BACKEND_PORT node "$CHAT_DIR/server.js" &
+        CHAT_SOCKET=$CHAT_BACKEND_SOCKET node "$CHAT_DIR/server.js" &
     fi
     CHAT_BACKEND_PID=$!
-    # Watch the process as well as the port: if it dies (port taken, a
-    # syntax error) there is no point waiting the full time.
+    # Watch the process as well as the socket: if it dies (a syntax error)
+    # there is no point waiting the full time.  Ready once the socket has
+    # the mode server.js gives it after listening.
+    tries=$((tries * 10))
     while [ "$tries" -gt 0 ]; do
         kill -0 "$CHAT_BACKEND_PID" 2>/dev/null ||
             sio_die "the chat backend exited at start${logfile:+ (see $logfile)}"
-        if sio_wait_port "$CHAT_BACKEND_PORT" 1; then
+        if [ -S "$CHAT_BACKEND_SOCKET" ] && [ "$(stat -c %a "$CHAT_BACKEND_SOCKET")" = 660 ]; then
             return 0
         fi
+        sleep 0.1
         tries=$((tries - 1))
     done
-    sio_die "the chat backend is not listening on 127.0.0.1:$CHAT_BACKEND_PORT"
+    sio_die "the chat backend is not listening on $CHAT_BACKEND_SOCKET"
 }
 
 chat_stack_start_httpd() {

@@ -1,12 +1,13 @@
 // The chat demo in a real browser (Debian's Chromium, headless), through
 // Apache with mod_session_store and mod_socketio_auth. Started by
 // tests/browser/run, which runs the stack and passes it in the environment:
-//   CHAT_URL, BACKEND_URL, ALICE_PASSWORD, BOB_PASSWORD, BACKEND_LOG,
-//   SCREENSHOT, CHROMIUM.
+//   CHAT_URL, BACKEND_SOCKET, ALICE_PASSWORD, BOB_PASSWORD, EXTRA_PASSWORD
+//   (josé, 名前 and "a%2B+b c"), BACKEND_LOG, SCREENSHOT, CHROMIUM.
 // The tests run in order and build on each other, like a person would.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { dirname } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -19,8 +20,9 @@ function env(name) {
 }
 
 const CHAT_URL = env('CHAT_URL');
-const BACKEND_URL = env('BACKEND_URL');
+const BACKEND_SOCKET = env('BACKEND_SOCKET');
 const PASSWORDS = { alice: env('ALICE_PASSWORD'), bob: env('BOB_PASSWORD') };
+const EXTRA_PASSWORD = env('EXTRA_PASSWORD');
 const BACKEND_LOG = env('BACKEND_LOG');
 const SCREENSHOT = env('SCREENSHOT');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -32,7 +34,23 @@ function backendLog() {
 }
 
 function engineConnections(lines) {
-  return lines.filter((line) => / chat: (engine connection|refused|disconnected socket)/.test(line));
+  return lines.filter((line) => / chat: (engine connection|refused)/.test(line));
+}
+
+// A request straight to the backend's unix socket, as a local process
+// that could open it would make it (never through Apache).
+function backendRequest(path, { method = 'GET', body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ socketPath: BACKEND_SOCKET, path, method,
+      headers: body ? { 'Content-Type': 'text/plain' } : {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 async function newPage(browser) {
@@ -218,10 +236,113 @@ describe('chat demo in headless Chromium', () => {
     assert.match(line, / user=alice /);
   });
 
-  it('refuses, in the backend itself, a handshake that did not come through Apache', async () => {
-    const res = await fetch(`${BACKEND_URL}/socket.io/?EIO=4&transport=polling`);
-    assert.equal(res.status, 403);
-    assert.ok(backendLog().some((l) => / chat: refused GET \/socket\.io\/\?EIO=4&transport=polling /.test(l)));
+  it('runs the backend on a unix socket only httpd may open; one without the header is refused there', async () => {
+    const dir = statSync(dirname(BACKEND_SOCKET));
+    assert.equal(dir.mode & 0o007, 0, 'other users cannot enter the socket\'s directory');
+    assert.ok(statSync(BACKEND_SOCKET).isSocket());
+
+    // A process that can open it (we started it) and sends no identity:
+    // the Engine.IO handshake works, the Socket.IO connect is refused with
+    // the message socket.io-client shows in connect_error.
+    const open = await backendRequest('/socket.io/?EIO=4&transport=polling');
+    assert.equal(open.status, 200);
+    const sid = JSON.parse(open.body.slice(1)).sid;
+    const path = `/socket.io/?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`;
+    assert.equal((await backendRequest(path, { method: 'POST', body: '40' })).status, 200);
+    const answer = await backendRequest(path);
+    assert.equal(answer.body, '44{"message":"Not authenticated","data":{"status":401}}');
+    assert.ok(backendLog().some((l) => / chat: refused socket \S+ from the unix socket: Not authenticated$/.test(l)));
+  });
+
+  it('carries names beyond ASCII intact: login form, Apache, socket.data.user, the page', async () => {
+    for (const name of ['josé', '名前', 'a%2B+b c']) {
+      const { context, page } = await newPage(browser);
+      try {
+        await login(page, name, EXTRA_PASSWORD, '/chat.html');
+        await waitForText(page, '#messages li.system', `${name} has joined the chat`);
+        await page.fill('#m', `hello from ${name}`);
+        await page.press('#m', 'Enter');
+        const mine = page.locator('#messages li.message', { hasText: `hello from ${name}` });
+        await mine.waitFor();
+        assert.equal(await mine.locator('.name').innerText(), name);
+        assert.ok(backendLog().some((l) => l.includes(` chat: connect user=${name} socket=`)),
+          `the backend named the socket ${name}`);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
+  it('connects polling-only and WebSocket-only clients through the unix socket', async () => {
+    const results = await alice.page.evaluate(() => Promise.all([['polling'], ['websocket']].map(
+      (transports) => new Promise((resolve, reject) => {
+        const s = io({ transports, forceNew: true, reconnection: false });
+        s.on('connect_error', (err) => reject(new Error(`${transports}: ${err.message}`)));
+        s.on('chat message', (m) => {
+          if (m.message === `via ${transports}`) {
+            resolve({ transport: s.io.engine.transport.name, name: m.name });
+            s.close();
+          }
+        });
+        s.on('connect', () => s.emit('chat message', `via ${transports}`));
+      }),
+    )));
+    assert.deepEqual(results, [{ transport: 'polling', name: 'alice' }, { transport: 'websocket', name: 'alice' }]);
+  });
+
+  it('shows why a session was refused, stops reconnecting, and resumes after a new login in another tab', async () => {
+    const other = await alice.context.newPage();
+    try {
+      // Logged out from another tab (the browser drops the cookie): the
+      // open WebSocket lives on, so make the connection drop (as a network
+      // blip or a backend restart would) and let socket.io reconnect into
+      // Apache's refusal.
+      await other.goto(`${CHAT_URL}/logout`);
+      assert.equal(new URL(other.url()).pathname, '/login.html');
+      await alice.page.evaluate(() => window.chat.socket.io.engine.close());
+      await waitForText(alice.page, '#status', /^Signed out: No session cookie\. Sign in again$/);
+      assert.equal(await alice.page.locator('#status a').getAttribute('href'), '/login.html');
+      assert.ok(await alice.page.locator('#m').isDisabled(), 'no typing into a chat that is gone');
+      await alice.page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-refused.png') });
+      assert.deepEqual(await alice.page.evaluate(() => [window.chat.watch.state, window.chat.socket.active]),
+        ['refused', false]);
+
+      const attempts = [];
+      const onRequest = (req) => {
+        if (new URL(req.url()).pathname.startsWith('/socket.io/')) attempts.push(req.url());
+      };
+      alice.page.on('request', onRequest);
+      await alice.page.waitForTimeout(3000);  // socket.io alone retries within 1 to 5 s
+      alice.page.off('request', onRequest);
+      assert.deepEqual(attempts, [], 'no reconnection while the session is gone');
+
+      // A WebSocket-only client gets no status from the browser: the
+      // helper asks the whoami handler, or without one gives a generic reason.
+      const wsOnly = await alice.page.evaluate(async () => {
+        const whoami = (await fetch('/whoami')).status;
+        const refusal = await new Promise((resolve) => {
+          const s = io({ transports: ['websocket'], forceNew: true });
+          const w = SocketioAuthEdge.watchSession(s, { channel: null });
+          w.on('refused', (r) => { w.stop(); s.close(); resolve(r); });
+        });
+        return { whoami, refusal };
+      });
+      assert.deepEqual(wsOnly.refusal, wsOnly.whoami === 404
+        ? { reason: 'The server refused the connection', status: undefined, source: 'handshake' }
+        : { reason: 'No session cookie', status: 401, source: 'handshake' });
+
+      // Signing in again in the other tab brings this one back.
+      await login(other, 'alice', PASSWORDS.alice, '/chat.html');
+      await waitForText(alice.page, '#messages li.system', /^Signed in again: reconnected$/);
+      assert.ok(await alice.page.locator('#status').isHidden());
+      assert.equal(await alice.page.evaluate(() => window.chat.watch.state), 'connected');
+      await alice.page.fill('#m', 'back again');
+      await alice.page.press('#m', 'Enter');
+      await bob.page.locator('#messages li.message', { hasText: 'back again' }).waitFor();
+    } finally {
+      await other.close();
+    }
+    aliceCookie = await sessionCookie(alice.context);
   });
 
   it('ends the session on logout: login page, bob sees alice leave, the old cookie is refused', async () => {

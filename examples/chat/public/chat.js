@@ -3,11 +3,19 @@
 // that Apache set on the handshake, so a page cannot claim to be anyone.
 (function () {
   const socket = io();
+  // socketio-auth-edge's browser helper: one "refused" event with Apache's
+  // reason when the session is gone (instead of endless "xhr poll error"
+  // retries), no reconnecting until the user has signed in again (here or
+  // in another tab), then "resumed".
+  const watch = SocketioAuthEdge.watchSession(socket, { whoamiURL: '/whoami' });
   const messages = document.getElementById('messages');
   const numUsers = document.getElementById('num-users');
   const status = document.getElementById('status');
   const form = document.getElementById('send-form');
   const input = document.getElementById('m');
+
+  // For the browser test and the console.
+  window.chat = { socket, watch };
 
   function append(className, parts) {
     const item = document.createElement('li');
@@ -25,6 +33,12 @@
     return node;
   }
 
+  function showStatus(kind, parts) {
+    status.replaceChildren(...parts);
+    status.dataset.kind = kind;
+    status.hidden = false;
+  }
+
   socket.on('user', (data) => {
     numUsers.textContent = data.currentUsers === 1
       ? '1 user online' : `${data.currentUsers} users online`;
@@ -39,21 +53,33 @@
 
   socket.on('connect', () => {
     status.hidden = true;
+    input.disabled = false;
   });
 
-  // A refused handshake (session ended, e.g. logged out in another tab)
-  // and a backend that is down look the same to socket.io-client; ask
-  // Apache which one it is before sending the user to the login page.
-  socket.on('connect_error', () => {
-    status.textContent = 'Connection lost, retrying\u2026';
-    status.hidden = false;
-    fetch('/chat.html', { method: 'HEAD', cache: 'no-store' })
-      .then((res) => {
-        if (res.status === 401) {
-          window.location.assign('/login.html');
-        }
-      })
-      .catch(() => {});
+  // A dropped connection that socket.io is retrying (network, a backend
+  // restart): say so, with socket.io's reason.
+  socket.on('disconnect', (reason) => {
+    if (reason !== 'io client disconnect') {
+      showStatus('retrying', [text(`Connection lost (${reason}), reconnecting\u2026`)]);
+    }
+  });
+  socket.on('connect_error', (err) => {
+    if (watch.state !== 'refused') {
+      showStatus('retrying', [text(`Cannot reach the chat (${err.message}), retrying\u2026`)]);
+    }
+  });
+
+  // The session is gone (logged out, expired, revoked...): Apache's reason,
+  // and a way back. Signing in again in another tab brings this one back.
+  watch.on('refused', ({ reason }) => {
+    const link = text('Sign in again', 'a');
+    link.href = '/login.html';
+    link.target = '_blank';
+    showStatus('refused', [text(`Signed out: ${reason}. `), link]);
+    input.disabled = true;
+  });
+  watch.on('resumed', () => {
+    append('system', [text('Signed in again: reconnected')]);
   });
 
   form.addEventListener('submit', (event) => {
