@@ -8,10 +8,9 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
-use Digest::SHA qw(sha1_base64 sha256);
-use MIME::Base64 qw(encode_base64);
 use File::Spec::Functions qw(catfile);
 use SIOTest;
+use SIOTest::Admin qw(handle_of sid_of basic htpasswd_line cookie_of);
 use SIOTest::Server;
 use SIOTest::Metrics;
 
@@ -21,8 +20,6 @@ chomp(my $moddir = `$ENV{APXS} -q LIBEXECDIR`);
 # A name made to break HTML, JSON and log lines if anything forgot to
 # escape it; it signs in through session-store-adopt behind Basic.
 my $ODD = q{<b>"o'neil"&co</b>};
-
-sub htpasswd_line { "$_[0]:{SHA}" . sha1_base64($_[1]) . "=\n" }
 
 my $srv = SIOTest::Server->new(name => 'admin', conf => <<"CONF");
 LoadModule auth_basic_module "$moddir/mod_auth_basic.so"
@@ -67,7 +64,6 @@ for ([ 'admin.htpasswd', htpasswd_line('root', 'r00t') . htpasswd_line('alice', 
 ok $srv->start, 'a server with session-store-admin starts' or diag $srv->start_output;
 my $port = $srv->port;
 
-sub basic { ['Authorization', 'Basic ' . encode_base64("$_[0]:$_[1]", '')] }
 my $ROOT = basic('root', 'r00t');
 
 sub admin {
@@ -85,21 +81,6 @@ sub admin {
 }
 
 sub enc { my $s = shift; $s =~ s/([^A-Za-z0-9_.~-])/sprintf '%%%02X', ord $1/ge; $s }
-
-sub sid_of {
-    my ($cookie) = @_;
-    (my $v = $cookie) =~ s/^[^=]+=//;
-    $v =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge;
-    return $v =~ /^s:([A-Za-z0-9_-]{32})\./ ? $1 : undef;
-}
-
-# sc_session_handle, in Perl.
-sub handle_of {
-    my $h = encode_base64(substr(sha256('mod_session_store handle:' . $_[0]), 0, 16), '');
-    $h =~ tr{+/}{-_};
-    $h =~ s/=+$//;
-    return $h;
-}
 
 sub passes {
     my ($cookie) = @_;
@@ -123,7 +104,7 @@ my $odd;
 {
     my $res = http(path => '/adopt', port => $port, headers => [basic($ODD, 'odd')]);
     is $res->{status}, 303, 'the odd name signs in through session-store-adopt';
-    ($odd) = map { /^(express\.sid=[^;]+)/ ? $1 : () } set_cookies($res);
+    $odd = cookie_of($res);
     ok $odd && passes($odd), 'and its cookie passes';
 }
 ok passes($alice[0]), "alice's first session is the one used last";

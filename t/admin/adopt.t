@@ -9,10 +9,9 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
-use Digest::SHA qw(sha1_base64);
-use MIME::Base64 qw(encode_base64);
 use File::Spec::Functions qw(catfile);
 use SIOTest;
+use SIOTest::Admin qw(basic htpasswd_line cookie_of);
 use SIOTest::Server;
 
 my $backend = $ENV{SIO_BACKEND_PORT} or BAIL_OUT('no SIO_BACKEND_PORT');
@@ -23,12 +22,6 @@ sub spew {
     open my $fh, '>', $file or die "$file: $!";
     print $fh $text;
     close $fh;
-}
-
-sub cookie_of {
-    my ($res) = @_;
-    my ($c) = map { /^(express\.sid=[^;]+)/ ? $1 : () } set_cookies($res);
-    return $c;
 }
 
 # ---- behind AuthType Basic
@@ -57,12 +50,11 @@ SessionStoreSecret "adopt.t: the secret of the Basic server, 40+ chars"
     ProxyPass http://127.0.0.1:$backend/socket.io/ upgrade=websocket
 </Location>
 CONF
-spew(catfile($basic->dir, 'sso.htpasswd'),
-     "dave:{SHA}" . sha1_base64('d4ve') . "=\n");
+spew(catfile($basic->dir, 'sso.htpasswd'), htpasswd_line('dave', 'd4ve'));
 ok $basic->start, 'a server with session-store-adopt behind Basic starts'
     or diag $basic->start_output;
 my $port = $basic->port;
-my $DAVE = ['Authorization', 'Basic ' . encode_base64('dave:d4ve', '')];
+my $DAVE = basic('dave', 'd4ve');
 
 sub adopt {
     my ($query, @h) = @_;

@@ -9,10 +9,9 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
-use Digest::SHA qw(sha256);
-use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep);
 use SIOTest;
+use SIOTest::Admin qw(handle_of sid_of);
 use SIOTest::Server;
 use SIOTest::Redis;
 use SIOTest::Metrics;
@@ -73,13 +72,6 @@ sub admin {
     return $res;
 }
 
-sub handle_of {
-    my $h = encode_base64(substr(sha256('mod_session_store handle:' . $_[0]), 0, 16), '');
-    $h =~ tr{+/}{-_};
-    $h =~ s/=+$//;
-    return $h;
-}
-
 sub passes {
     my ($cookie, $port) = @_;
     return sio_get($cookie, marker('radm'), port => $port)->{status} == 200;
@@ -105,15 +97,15 @@ my $bob = login_cookie('bob', 'builder', port => $pb);
 
     $res = admin($pa, query => '?user=alice');
     is_deeply [sort map { $_->{handle} } @{ $res->{json}{sessions} }],
-        [sort map { handle_of(SIOTest::Redis::sid_of($_)) } @alice],
+        [sort map { handle_of(sid_of($_)) } @alice],
         "A: alice's two sessions by handle";
-    my $sids = join '|', map { SIOTest::Redis::sid_of($_) } @alice;
+    my $sids = join '|', map { sid_of($_) } @alice;
     unlike $res->{body}, qr/$sids/, 'no id in the answer';
 }
 
 # ---- revoking on one server ends the session on the other
 {
-    my $h = handle_of(SIOTest::Redis::sid_of($alice[0]));
+    my $h = handle_of(sid_of($alice[0]));
     my $res = admin($pb, form => "action=revoke&handle=$h");
     is_deeply $res->{json}, { revoked => 1 }, 'B revokes, by handle, the session made on A';
     ok !passes($alice[0], $pa), 'A refuses it';
@@ -131,7 +123,7 @@ my $bob = login_cookie('bob', 'builder', port => $pb);
 # ---- whoami reads without sliding the TTL
 {
     my $c = login_cookie('bob', 'builder', port => $pa);
-    my $key = 'sess:' . SIOTest::Redis::sid_of($c);
+    my $key = 'sess:' . sid_of($c);
     sleep 2.5;
     my $res = http(path => '/whoami', port => $pb, headers => [['Cookie', $c]]);
     is decode_json($res->{body})->{user}, 'bob', 'whoami on B: bob';
