@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#define LT_MAGIC  0x53494f54u  /* "SIOT" */
+#define LT_MAGIC  0x53494f55u  /* "SIOU": with the lane */
 #define LT_PROBE  16           /* slots looked at for one key */
 
 struct lt_entry {
@@ -27,6 +27,7 @@ struct lt_table_hdr {
     uint64_t        seed;
     uint64_t        entries_off;
     pthread_mutex_t lock;
+    struct lt_entry lane;       /* LT_LANE's, outside the hash */
 };
 
 static size_t hdr_size(void)
@@ -115,6 +116,9 @@ static struct lt_entry *find(lt_table_t *t, const char *key, int create,
     struct lt_entry *free_slot = NULL, *over = NULL, *oldest = NULL;
     int k;
 
+    if (strcmp(key, LT_LANE) == 0) {
+        return &t->hdr->lane;
+    }
     for (k = 0; k < LT_PROBE; k++, i = (i + 1) & mask) {
         struct lt_entry *e = &t->entries[i];
         if (!e->key[0]) {
@@ -142,22 +146,10 @@ static struct lt_entry *find(lt_table_t *t, const char *key, int create,
     return free_slot;
 }
 
-int lt_attempt(lt_table_t *t, const char *key, uint32_t max, uint32_t window,
-               int64_t now, lt_verdict_t *out)
+/* Count an attempt in e (lock held). */
+static void count(struct lt_entry *e, uint32_t max, uint32_t window,
+                  int64_t now, lt_verdict_t *out)
 {
-    struct lt_entry *e;
-
-    memset(out, 0, sizeof(*out));
-    if (max == 0) {
-        return 0;
-    }
-    if (lock(t) != 0) {
-        return -1;
-    }
-    if ((e = find(t, key, 1, window, now)) == NULL) {
-        pthread_mutex_unlock(&t->hdr->lock);
-        return -1;
-    }
     if (e->failures == 0 || window_over(e, window, now)) {
         e->window_start = now;
         e->failures = 0;
@@ -177,7 +169,83 @@ int lt_attempt(lt_table_t *t, const char *key, uint32_t max, uint32_t window,
     else {
         e->failures++;
     }
+}
+
+int lt_attempt(lt_table_t *t, const char *key, uint32_t max, uint32_t window,
+               int64_t now, lt_verdict_t *out)
+{
+    struct lt_entry *e;
+
+    memset(out, 0, sizeof(*out));
+    if (max == 0) {
+        return 0;
+    }
+    if (lock(t) != 0) {
+        return -1;
+    }
+    if ((e = find(t, key, 1, window, now)) == NULL) {
+        pthread_mutex_unlock(&t->hdr->lock);
+        return -1;
+    }
+    count(e, max, window, now, out);
     pthread_mutex_unlock(&t->hdr->lock);
+    return 0;
+}
+
+int lt_attempt_first(lt_table_t *t, const char *const *keys, int nkeys,
+                     uint32_t max, uint32_t lane_max, uint32_t window,
+                     int64_t now, lt_verdict_t *out, int *used)
+{
+    struct lt_entry *e = NULL;
+    int i;
+
+    memset(out, 0, sizeof(*out));
+    *used = 0;
+    if (max == 0) {
+        return 0;
+    }
+    if (lock(t) != 0) {
+        return -1;
+    }
+    for (i = 0; i < nkeys && !e; i++) {
+        e = find(t, keys[i], 1, window, now);
+        *used = i;
+    }
+    if (!e) {
+        e = &t->hdr->lane;
+        *used = nkeys;
+        max = lane_max;
+    }
+    count(e, max, window, now, out);
+    pthread_mutex_unlock(&t->hdr->lock);
+    return 0;
+}
+
+int lt_attempt_address(lt_table_t *t, const char *addr, const char *block,
+                       uint32_t max, uint32_t block_max, uint32_t lane_max,
+                       uint32_t window, int64_t now, lt_verdict_t *out,
+                       const char *counted[2], const char **refused_by)
+{
+    const char *keys[2] = { block, addr };
+    uint32_t limits[2] = { block_max, max };
+    int i, used;
+
+    counted[0] = counted[1] = *refused_by = NULL;
+    for (i = 0; i < 2; i++) {
+        const char *key;
+        if (lt_attempt_first(t, &keys[i], 1, limits[i], lane_max, window,
+                             now, out, &used) != 0) {
+            return -1;
+        }
+        key = used == 0 ? keys[i] : LT_LANE;
+        if (out->throttled) {
+            *refused_by = key;
+            return 0;
+        }
+        if (limits[i]) {
+            counted[i] = key;
+        }
+    }
     return 0;
 }
 

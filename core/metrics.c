@@ -181,7 +181,8 @@ static void write_store(writer *w, const mx_store_t *store)
     one(w, "session_store_logins_total", "counter",
         "Sessions created: form logins and adoptions", st->creates);
     one(w, "session_store_login_failures_total", "counter",
-        "Form logins refused for a wrong password or an unknown user",
+        "Form logins refused: a wrong password, an unknown user, or the "
+        "throttle",
         st->login_failures);
     one(w, "session_store_expired_total", "counter",
         "Sessions that ended idle or too old", st->expired);

@@ -2,58 +2,22 @@
  * session_table.c: the shared-memory session table.
  *
  * Layout of the block, all by offset from its start:
- *   st_table_hdr_t | uint32_t buckets[nbuckets] | st_slot slots[capacity]
- * Every link is a slot number; ST_NIL ends a list.
+ *   st_table_hdr_t | uint32_t buckets[nbuckets] | uint32_t ubuckets[nbuckets]
+ *   | st_slot slots[capacity]
+ * Every link is a slot number; ST_NIL ends a list.  A used slot is on
+ * three lists: its id's chain (buckets), its user's chain (ubuckets, so
+ * that a user's sessions cost O(that user's sessions), never a scan) and
+ * the LRU list.
+ *
+ * A slot's state is what st_repair trusts after a death: it is published
+ * last, with release semantics, when a slot is filled, and first when it
+ * is given back, so that a holder killed at any instruction leaves either
+ * a complete session or a free slot, never a stale id marked used.
  */
-#include "session_table.h"
-#include "robust_mutex.h"
-#include "shm_layout.h"
-#include "syntax.h"
+#include "session_table_impl.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-
-#define ST_MAGIC    0x53494f53u  /* "SIOS" */
-#define ST_VERSION  3u
-#define ST_NIL      UINT32_MAX
-
-enum { SLOT_FREE = 0, SLOT_USED = 1 };
-
-struct st_slot {
-    char     id[ST_ID_LEN];         /* not NUL-terminated */
-    char     user[ST_USER_MAX];
-    char     remote[ST_ADDR_MAX];
-    int64_t  created;
-    int64_t  last_access;
-    uint32_t idle_timeout;
-    uint32_t max_age;
-    uint32_t hash;
-    uint32_t hnext;                 /* next in bucket chain, or free list */
-    uint32_t lprev;                 /* LRU: towards the head (newer) */
-    uint32_t lnext;                 /* LRU: towards the tail (older) */
-    uint32_t state;
-    unsigned char realm[ST_REALM_LEN];
-};
-
-struct st_table_hdr {
-    uint32_t        magic;
-    uint32_t        version;
-    uint32_t        capacity;
-    uint32_t        nbuckets;       /* a power of two */
-    uint64_t        size;
-    uint64_t        seed;
-    uint64_t        buckets_off;
-    uint64_t        slots_off;
-    pthread_mutex_t lock;
-    uint32_t        free_head;
-    uint32_t        lru_head;       /* most recently used */
-    uint32_t        lru_tail;       /* least recently used */
-    uint32_t        used;
-    st_stats_t      stats;
-};
 
 static uint32_t buckets_for(uint32_t capacity)
 {
@@ -62,23 +26,31 @@ static uint32_t buckets_for(uint32_t capacity)
 
 size_t st_table_size(uint32_t capacity)
 {
+    if (capacity > st_max_capacity()) {
+        return 0;
+    }
     return shm_align(sizeof(st_table_hdr_t))
-         + shm_align((size_t)buckets_for(capacity) * sizeof(uint32_t))
+         + 2 * shm_align((size_t)buckets_for(capacity) * sizeof(uint32_t))
          + (size_t)capacity * sizeof(struct st_slot);
+}
+
+uint32_t st_max_capacity(void)
+{
+    /* What the address space can hold with room for the rest of the
+     * process: half of it on a 32-bit build, where the size would
+     * otherwise overflow size_t far below UINT32_MAX sessions. */
+    size_t room = SIZE_MAX / 2 - (1u << 20);
+    size_t per = sizeof(struct st_slot) + 2 * 2 * sizeof(uint32_t);
+    uint64_t n = room / per;
+    return n > ST_CAPACITY_MAX ? ST_CAPACITY_MAX : (uint32_t)n;
 }
 
 static void set_pointers(st_table_t *t, void *mem)
 {
     t->hdr = mem;
     t->buckets = (uint32_t *)((char *)mem + t->hdr->buckets_off);
+    t->ubuckets = (uint32_t *)((char *)mem + t->hdr->ubuckets_off);
     t->slots = (struct st_slot *)((char *)mem + t->hdr->slots_off);
-}
-
-/* Ids are random and signed: the seeded FNV-1a only has to spread them. */
-static uint32_t id_hash(uint64_t seed, const char *id)
-{
-    uint64_t h = shm_fnv1a(seed, id, ST_ID_LEN);
-    return (uint32_t)(h ^ (h >> 32));
 }
 
 int st_table_init(st_table_t *t, void *mem, size_t size, uint32_t capacity,
@@ -88,7 +60,8 @@ int st_table_init(st_table_t *t, void *mem, size_t size, uint32_t capacity,
     uint32_t i;
     int rv;
 
-    if (capacity == 0 || size < st_table_size(capacity)) {
+    if (capacity == 0 || st_table_size(capacity) == 0
+        || size < st_table_size(capacity)) {
         return EINVAL;
     }
     memset(h, 0, sizeof(*h));
@@ -97,7 +70,9 @@ int st_table_init(st_table_t *t, void *mem, size_t size, uint32_t capacity,
     h->size = size;
     h->seed = seed;
     h->buckets_off = shm_align(sizeof(st_table_hdr_t));
-    h->slots_off = h->buckets_off
+    h->ubuckets_off = h->buckets_off
+                    + shm_align((size_t)h->nbuckets * sizeof(uint32_t));
+    h->slots_off = h->ubuckets_off
                  + shm_align((size_t)h->nbuckets * sizeof(uint32_t));
 
     if ((rv = robust_mutex_init(&h->lock)) != 0) {
@@ -105,13 +80,14 @@ int st_table_init(st_table_t *t, void *mem, size_t size, uint32_t capacity,
     }
     set_pointers(t, mem);
     for (i = 0; i < h->nbuckets; i++) {
-        t->buckets[i] = ST_NIL;
+        t->buckets[i] = t->ubuckets[i] = ST_NIL;
     }
     for (i = 0; i < capacity; i++) {
         memset(&t->slots[i], 0, sizeof(t->slots[i]));
         t->slots[i].state = SLOT_FREE;
         t->slots[i].hnext = (i + 1 < capacity) ? i + 1 : ST_NIL;
         t->slots[i].lprev = t->slots[i].lnext = ST_NIL;
+        t->slots[i].uprev = t->slots[i].unext = ST_NIL;
     }
     h->free_head = 0;
     h->lru_head = h->lru_tail = ST_NIL;
@@ -128,6 +104,7 @@ int st_table_attach(st_table_t *t, void *mem, size_t size)
 
     if (size < sizeof(*h) || h->magic != ST_MAGIC
         || h->version != ST_VERSION || h->size != size
+        || st_table_size(h->capacity) == 0
         || size < st_table_size(h->capacity)) {
         return -1;
     }
@@ -138,12 +115,6 @@ int st_table_attach(st_table_t *t, void *mem, size_t size)
 uint32_t st_table_capacity(const st_table_t *t)
 {
     return t->hdr->capacity;
-}
-
-/* ST_ID_LEN base64url characters, not necessarily NUL-terminated. */
-static int id_chars_ok(const char *id)
-{
-    return sx_is_base64url(id, ST_ID_LEN);
 }
 
 int st_id_valid(const char *id)
@@ -165,15 +136,14 @@ static void lru_unlink(st_table_t *t, uint32_t i)
     s->lprev = s->lnext = ST_NIL;
 }
 
-static void lru_push_head(st_table_t *t, uint32_t i)
+static void user_unlink(st_table_t *t, uint32_t i)
 {
     struct st_slot *s = &t->slots[i];
 
-    s->lprev = ST_NIL;
-    s->lnext = t->hdr->lru_head;
-    if (s->lnext != ST_NIL) t->slots[s->lnext].lprev = i;
-    else t->hdr->lru_tail = i;
-    t->hdr->lru_head = i;
+    if (s->uprev != ST_NIL) t->slots[s->uprev].unext = s->unext;
+    else *user_bucket(t, s->uhash) = s->unext;
+    if (s->unext != ST_NIL) t->slots[s->unext].uprev = s->uprev;
+    s->uprev = s->unext = ST_NIL;
 }
 
 static void chain_unlink(st_table_t *t, uint32_t i)
@@ -190,44 +160,19 @@ static void chain_unlink(st_table_t *t, uint32_t i)
     }
 }
 
-static uint32_t chain_find(st_table_t *t, const char *id, uint32_t hash)
-{
-    uint32_t i = t->buckets[hash & (t->hdr->nbuckets - 1)];
-    uint32_t guard = t->hdr->capacity;
-
-    while (i != ST_NIL && guard--) {
-        struct st_slot *s = &t->slots[i];
-        if (s->hash == hash && memcmp(s->id, id, ST_ID_LEN) == 0) {
-            return i;
-        }
-        i = s->hnext;
-    }
-    return ST_NIL;
-}
-
-/* Unlink a used slot from everything and give it back. */
+/* Unlink a used slot from everything and give it back.  Free first: a
+ * holder killed after this line has ended the session for good. */
 static void slot_release(st_table_t *t, uint32_t i)
 {
     struct st_slot *s = &t->slots[i];
 
+    set_slot_state(s, SLOT_FREE);
     chain_unlink(t, i);
+    user_unlink(t, i);
     lru_unlink(t, i);
-    s->state = SLOT_FREE;
     s->hnext = t->hdr->free_head;
     t->hdr->free_head = i;
     t->hdr->used--;
-}
-
-static int slot_expired(const struct st_slot *s, int64_t now)
-{
-    if (s->idle_timeout && now - s->last_access
-                           > (int64_t)s->idle_timeout * 1000000) {
-        return 1;
-    }
-    if (s->max_age && now - s->created > (int64_t)s->max_age * 1000000) {
-        return 1;
-    }
-    return 0;
 }
 
 int st_session_expired(const st_session_t *s, int64_t now)
@@ -255,107 +200,76 @@ static void slot_copy_out(const struct st_slot *s, st_session_t *out)
     memcpy(out->realm, s->realm, ST_REALM_LEN);
 }
 
-/* ---- repair after a lock holder died ---- */
-
-struct lru_key {
-    int64_t  last_access;
-    uint32_t slot;
-};
-
-static int lru_key_newest_first(const void *a, const void *b)
-{
-    int64_t x = ((const struct lru_key *)a)->last_access;
-    int64_t y = ((const struct lru_key *)b)->last_access;
-    return (x < y) - (x > y);
-}
-
-/* Rebuild chains, LRU and free list from the slots alone.  A slot counts
- * as used only when marked so and holding a well-formed id, since the
- * dead process may have been half-way through filling it. */
-static void st_repair(st_table_t *t)
-{
-    st_table_hdr_t *h = t->hdr;
-    struct lru_key *order = malloc((size_t)h->capacity * sizeof(*order));
-    uint32_t i, n = 0;
-
-    for (i = 0; i < h->nbuckets; i++) {
-        t->buckets[i] = ST_NIL;
-    }
-    h->free_head = ST_NIL;
-    h->lru_head = h->lru_tail = ST_NIL;
-    h->used = 0;
-
-    for (i = h->capacity; i-- > 0;) {
-        struct st_slot *s = &t->slots[i];
-        int ok = s->state == SLOT_USED && id_chars_ok(s->id);
-
-        s->lprev = s->lnext = ST_NIL;
-        if (ok && chain_find(t, s->id, id_hash(h->seed, s->id)) != ST_NIL) {
-            ok = 0;   /* a duplicate id from a create cut short */
-        }
-        if (!ok) {
-            s->state = SLOT_FREE;
-            s->hnext = h->free_head;
-            h->free_head = i;
-            continue;
-        }
-        s->user[ST_USER_MAX - 1] = '\0';
-        s->remote[ST_ADDR_MAX - 1] = '\0';
-        s->hash = id_hash(h->seed, s->id);
-        s->hnext = t->buckets[s->hash & (h->nbuckets - 1)];
-        t->buckets[s->hash & (h->nbuckets - 1)] = i;
-        h->used++;
-        if (order) {
-            order[n].last_access = s->last_access;
-            order[n++].slot = i;
-        }
-        else {
-            lru_push_head(t, i);
-        }
-    }
-    if (order) {
-        /* Most recent first, then pushed to the tail one by one. */
-        qsort(order, n, sizeof(*order), lru_key_newest_first);
-        for (i = 0; i < n; i++) {
-            uint32_t j = order[i].slot;
-            t->slots[j].lprev = h->lru_tail;
-            t->slots[j].lnext = ST_NIL;
-            if (h->lru_tail != ST_NIL) t->slots[h->lru_tail].lnext = j;
-            else h->lru_head = j;
-            h->lru_tail = j;
-        }
-        free(order);
-    }
-    h->stats.repairs++;
-}
-
-static void repair_cb(void *t)
-{
-    st_repair(t);
-}
-
-static int table_lock(st_table_t *t)
-{
-    return robust_mutex_lock(&t->hdr->lock, repair_cb, t);
-}
-
-static void table_unlock(st_table_t *t)
-{
-    pthread_mutex_unlock(&t->hdr->lock);
-}
-
 /* ---- operations ---- */
 
 /* A few expired sessions from the tail on each create keep "used" honest
  * without a sweeper process. */
 #define RECLAIM_PER_CREATE 4
 
+static void note_ended(const st_create_opts_t *opts, const struct st_slot *s)
+{
+    if (opts->ended) {
+        char id[ST_ID_LEN + 1];
+        memcpy(id, s->id, ST_ID_LEN);
+        id[ST_ID_LEN] = '\0';
+        opts->ended(opts->ended_ctx, id);
+    }
+}
+
+/* Make room for one more session of user within max: its expired
+ * sessions go, then its least recently used ones until it holds fewer
+ * than max.  O(that user's sessions) for each one ended. */
+static void cap_user(st_table_t *t, const char *user, uint32_t uh,
+                     const st_create_opts_t *opts, int64_t now,
+                     st_create_info_t *info)
+{
+    for (;;) {
+        uint32_t i, guard, victim = ST_NIL, live = 0, expired = ST_NIL;
+
+        FOR_USER_SLOTS(t, user, uh, i, guard) {
+            if (slot_expired(&t->slots[i], now)) {
+                expired = i;
+                break;
+            }
+            live++;
+            if (victim == ST_NIL
+                || t->slots[i].lru_seq < t->slots[victim].lru_seq) {
+                victim = i;
+            }
+        }
+        if (expired != ST_NIL) {
+            slot_release(t, expired);
+            t->hdr->stats.expired++;
+            if (info) info->reclaimed++;
+            continue;
+        }
+        if (live < opts->max_per_user || victim == ST_NIL) {
+            return;
+        }
+        note_ended(opts, &t->slots[victim]);
+        slot_release(t, victim);
+        t->hdr->stats.evictions++;
+        if (info) info->capped++;
+    }
+}
+
 st_status_t st_create(st_table_t *t, const st_session_t *in, int64_t now,
                       int refuse_when_full, st_create_info_t *info)
 {
+    st_create_opts_t opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.refuse_when_full = refuse_when_full;
+    return st_create_with(t, in, now, &opts, info);
+}
+
+st_status_t st_create_with(st_table_t *t, const st_session_t *in,
+                           int64_t now, const st_create_opts_t *opts,
+                           st_create_info_t *info)
+{
     st_table_hdr_t *h = t->hdr;
     struct st_slot *s;
-    uint32_t i, hash;
+    uint32_t i, hash, uh;
     int k;
 
     if (info) {
@@ -366,6 +280,7 @@ st_status_t st_create(st_table_t *t, const st_session_t *in, int64_t now,
         return ST_INVALID;
     }
     hash = id_hash(h->seed, in->id);
+    uh = user_hash(h->seed, in->user);
     if (table_lock(t) != 0) {
         return ST_ERROR;
     }
@@ -379,8 +294,11 @@ st_status_t st_create(st_table_t *t, const st_session_t *in, int64_t now,
         h->stats.expired++;
         if (info) info->reclaimed++;
     }
+    if (opts->max_per_user) {
+        cap_user(t, in->user, uh, opts, now, info);
+    }
     if (h->free_head == ST_NIL) {
-        if (refuse_when_full) {
+        if (opts->refuse_when_full) {
             table_unlock(t);
             return ST_FULL;
         }
@@ -389,6 +307,7 @@ st_status_t st_create(st_table_t *t, const st_session_t *in, int64_t now,
             info->evicted = 1;
             memcpy(info->evicted_user, t->slots[i].user, ST_USER_MAX);
         }
+        note_ended(opts, &t->slots[i]);
         slot_release(t, i);
         h->stats.evictions++;
     }
@@ -405,11 +324,13 @@ st_status_t st_create(st_table_t *t, const st_session_t *in, int64_t now,
     s->max_age = in->max_age;
     memcpy(s->realm, in->realm, ST_REALM_LEN);
     s->hash = hash;
-    s->state = SLOT_USED;
-
+    s->uhash = uh;
     s->hnext = t->buckets[hash & (h->nbuckets - 1)];
-    t->buckets[hash & (h->nbuckets - 1)] = i;
     lru_push_head(t, i);
+    /* Used from here on: a death before this line leaves a free slot. */
+    set_slot_state(s, SLOT_USED);
+    t->buckets[hash & (h->nbuckets - 1)] = i;
+    user_link(t, i);
     h->used++;
     h->stats.creates++;
     table_unlock(t);
@@ -514,24 +435,68 @@ st_status_t st_destroy(st_table_t *t, const char *id)
 
 long st_destroy_user(st_table_t *t, const char *user)
 {
-    uint32_t i;
+    return st_destroy_user_before(t, user, INT64_MAX);
+}
+
+long st_destroy_user_before(st_table_t *t, const char *user, int64_t before)
+{
+    uint32_t uh = user_hash(t->hdr->seed, user), i, guard, next;
     long n = 0;
 
     if (table_lock(t) != 0) {
         return -1;
     }
-    /* A full scan: logging a user out everywhere is rare, and a second
-     * index by user would cost every login and 8 bytes a session. */
-    for (i = 0; i < t->hdr->capacity; i++) {
+    for (i = *user_bucket(t, uh), guard = t->hdr->capacity;
+         i != ST_NIL && guard--; i = next) {
         struct st_slot *s = &t->slots[i];
-        if (s->state == SLOT_USED
-            && strncmp(s->user, user, ST_USER_MAX) == 0) {
+        next = s->unext;
+        if (s->uhash == uh && strncmp(s->user, user, ST_USER_MAX) == 0
+            && s->created <= before) {
             slot_release(t, i);
             t->hdr->stats.destroys++;
             n++;
         }
     }
     table_unlock(t);
+    return n;
+}
+
+long st_foreach_user(st_table_t *t, const char *user, int64_t now,
+                     int (*fn)(void *ctx, const st_session_t *s), void *ctx)
+{
+    uint32_t uh = user_hash(t->hdr->seed, user), i, guard;
+    st_session_t *copies = NULL;
+    long n = 0, cap = 0, k;
+
+    if (table_lock(t) != 0) {
+        return -1;
+    }
+    /* Copied under one hold of the lock, called back without it. */
+    FOR_USER_SLOTS(t, user, uh, i, guard) {
+        if (slot_expired(&t->slots[i], now)) {
+            continue;
+        }
+        if (n == cap) {
+            st_session_t *more;
+            cap = cap ? 2 * cap : 16;
+            more = realloc(copies, (size_t)cap * sizeof(*copies));
+            if (!more) {
+                table_unlock(t);
+                free(copies);
+                return -1;
+            }
+            copies = more;
+        }
+        slot_copy_out(&t->slots[i], &copies[n++]);
+    }
+    table_unlock(t);
+    for (k = 0; k < n; k++) {
+        if (fn(ctx, &copies[k]) != 0) {
+            n = k + 1;
+            break;
+        }
+    }
+    free(copies);
     return n;
 }
 
@@ -570,7 +535,7 @@ long st_foreach(st_table_t *t, int64_t now,
         if (table_lock(t) != 0) {
             return -1;
         }
-        live = t->slots[i].state == SLOT_USED
+        live = slot_state(&t->slots[i]) == SLOT_USED
                && !slot_expired(&t->slots[i], now);
         if (live) {
             slot_copy_out(&t->slots[i], &copy);
@@ -584,74 +549,6 @@ long st_foreach(st_table_t *t, int64_t now,
         }
     }
     return n;
-}
-
-int st_check(st_table_t *t, char *err, size_t errlen)
-{
-    st_table_hdr_t *h = t->hdr;
-    uint32_t i, n, prev, used = 0, in_chains = 0, nfree = 0;
-    unsigned char *seen;
-    int rv = -1;
-
-#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
-    if (table_lock(t) != 0) {
-        snprintf(err, errlen, "lock failed");
-        return -1;
-    }
-    seen = calloc(h->capacity, 1);
-    if (seen == NULL) {
-        table_unlock(t);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    for (i = 0; i < h->capacity; i++) {
-        if (t->slots[i].state == SLOT_USED) used++;
-        else if (t->slots[i].state != SLOT_FREE)
-            FAIL("slot %u has state %u", i, t->slots[i].state);
-    }
-    if (used != h->used)
-        FAIL("%u slots used, header says %u", used, h->used);
-    for (n = 0; n < h->nbuckets; n++) {
-        for (i = t->buckets[n]; i != ST_NIL; i = t->slots[i].hnext) {
-            if (i >= h->capacity) FAIL("chain %u points at %u", n, i);
-            if (seen[i]) FAIL("slot %u reached twice through chains", i);
-            seen[i] = 1;
-            if (t->slots[i].state != SLOT_USED)
-                FAIL("free slot %u in chain %u", i, n);
-            if ((t->slots[i].hash & (h->nbuckets - 1)) != n
-                || t->slots[i].hash != id_hash(h->seed, t->slots[i].id))
-                FAIL("slot %u in the wrong chain", i);
-            in_chains++;
-        }
-    }
-    if (in_chains != used)
-        FAIL("%u slots in chains, %u used", in_chains, used);
-    prev = ST_NIL;
-    n = 0;
-    for (i = h->lru_head; i != ST_NIL; i = t->slots[i].lnext) {
-        if (i >= h->capacity || ++n > used) FAIL("LRU list runs past %u", used);
-        if (t->slots[i].lprev != prev) FAIL("LRU back link broken at %u", i);
-        if (seen[i] != 1) FAIL("slot %u in LRU but not in a chain", i);
-        seen[i] = 2;
-        prev = i;
-    }
-    if (n != used || h->lru_tail != prev)
-        FAIL("LRU holds %u of %u, tail %u", n, used, h->lru_tail);
-    for (i = h->free_head; i != ST_NIL; i = t->slots[i].hnext) {
-        if (i >= h->capacity || ++nfree > h->capacity - used)
-            FAIL("free list runs past %u", h->capacity - used);
-        if (t->slots[i].state != SLOT_FREE || seen[i])
-            FAIL("slot %u on the free list is in use", i);
-        seen[i] = 3;
-    }
-    if (nfree != h->capacity - used)
-        FAIL("free list holds %u, expected %u", nfree, h->capacity - used);
-    rv = 0;
-out:
-    free(seen);
-    table_unlock(t);
-    return rv;
-#undef FAIL
 }
 
 const char *st_status_reason(st_status_t st)

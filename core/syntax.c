@@ -4,6 +4,7 @@
 #include "syntax.h"
 
 #include <string.h>
+#include <strings.h>
 
 static int is_tchar(unsigned char c)
 {
@@ -40,6 +41,102 @@ int sx_is_local_path(const char *p)
         }
     }
     return 1;
+}
+
+/* 1 if the segment [s, e) is ".", ".." or one of them with a dot
+ * written %2e (either case). */
+static int dot_segment(const char *s, const char *e)
+{
+    int dots = 0;
+
+    while (s < e) {
+        if (*s == '.') {
+            s++;
+        }
+        else if (e - s >= 3 && s[0] == '%' && s[1] == '2'
+                 && (s[2] == 'e' || s[2] == 'E')) {
+            s += 3;
+        }
+        else {
+            return 0;
+        }
+        dots++;
+    }
+    return dots == 1 || dots == 2;
+}
+
+int sx_is_plain_local_path(const char *p)
+{
+    const char *seg;
+
+    if (!sx_is_local_path(p)) {
+        return 0;
+    }
+    for (seg = p + 1;; seg++) {
+        const char *end = seg + strcspn(seg, "/?#");
+        if (dot_segment(seg, end)) {
+            return 0;
+        }
+        if (*end != '/') {
+            return 1;
+        }
+        seg = end;
+    }
+}
+
+/* The value of attribute name in a Set-Cookie attribute list ("" for a
+ * flag), its length in *len; NULL when absent.  The last one counts, as
+ * for browsers. */
+static const char *cookie_attr(const char *attrs, const char *name,
+                               size_t *len)
+{
+    size_t nlen = strlen(name);
+    const char *p = attrs, *found = NULL;
+
+    while (*p) {
+        const char *end = p + strcspn(p, ";"), *v;
+        while (p < end && (*p == ' ' || *p == '\t')) p++;
+        v = p + nlen;
+        if ((size_t)(end - p) >= nlen && strncasecmp(p, name, nlen) == 0) {
+            while (v < end && (*v == ' ' || *v == '\t')) v++;
+            if (v == end || *v == '=') {
+                const char *e = end;
+                if (v < end) v++;
+                while (v < e && (*v == ' ' || *v == '\t')) v++;
+                while (e > v && (e[-1] == ' ' || e[-1] == '\t')) e--;
+                found = v;
+                *len = (size_t)(e - v);
+            }
+        }
+        p = *end ? end + 1 : end;
+    }
+    return found;
+}
+
+const char *sx_cookie_prefix_error(const char *name, const char *attrs)
+{
+    size_t len;
+    const char *path;
+    int host = strncasecmp(name, "__Host-", 7) == 0;
+
+    if (!host && strncasecmp(name, "__Secure-", 9) != 0) {
+        return NULL;
+    }
+    if (!cookie_attr(attrs, "Secure", &len)) {
+        return host ? "a __Host- cookie needs Secure" : "a __Secure- cookie "
+               "needs Secure";
+    }
+    if (!host) {
+        return NULL;
+    }
+    path = cookie_attr(attrs, "Path", &len);
+    if (!path || len != 1 || *path != '/') {
+        return "a __Host- cookie needs Path=/";
+    }
+    if (cookie_attr(attrs, "Domain", &len)) {
+        return "a __Host- cookie may not have a Domain";
+    }
+    return NULL;
 }
 
 static char header_fold(char c)

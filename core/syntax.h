@@ -25,6 +25,23 @@ int sx_is_token(const char *s);
  * character. */
 int sx_is_local_path(const char *p);
 
+/* 1 if p is a local path (sx_is_local_path) none of whose path segments
+ * is a dot segment: ".", "..", or either with its dots percent-encoded
+ * (%2e), which browsers resolve too.  "/.//evil.example" resolves to
+ * "//evil.example": harmless as a Location, an open redirect as soon as
+ * any page echoes its own path into a link.  The query and fragment are
+ * not looked at. */
+int sx_is_plain_local_path(const char *p);
+
+/* What a cookie's name prefix requires of its attributes (RFC 6265bis,
+ * "cookie prefixes"), browsers refusing the cookie otherwise: a name
+ * starting "__Secure-" needs Secure; "__Host-" needs Secure, Path=/ and
+ * no Domain (so no sibling subdomain can plant or overwrite it: cookie
+ * tossing).  The prefixes are matched without case, as browsers do.
+ * attrs is a Set-Cookie attribute list ("Path=/; Secure; ...").  NULL
+ * when they fit (or the name has no prefix), else what is missing. */
+const char *sx_cookie_prefix_error(const char *name, const char *attrs);
+
 /* 1 if two header names are the same once case is folded and '_' is
  * taken for '-', as CGI and many backends see them (mod_auth_openidc #222
  * was spoofing through exactly that). */

@@ -6,7 +6,8 @@
  * the rest seeds the hash; then operations, one opcode byte each
  * (op % 10) followed by its argument bytes:
  *   0,1 create  id (bit 7: an invalid id), user/remote/realm, created and
- *               last access before now, idle timeout and maximum age
+ *               last access before now, idle timeout and maximum age, and
+ *               a cap of sessions per user (0-3, 0: none)
  *   2,3 lookup  id (bit 7: invalid), bit 6: touch; then bit 2: look up
  *               for realm (bits 0-1) rather than any realm
  *   4   destroy id (bit 7: invalid)
@@ -20,7 +21,9 @@
  *
  * The model is a list in LRU order, newest first, with the documented
  * rules: create refuses a taken id (expired or not), then frees up to
- * four expired sessions from the old end, then evicts the least recently
+ * four expired sessions from the old end; with a cap, frees every expired
+ * session of the user, then ends the user's least recently used ones
+ * until it holds fewer than the cap; then evicts the least recently
  * used (created or looked up with touch) or refuses; lookup removes an
  * expired session and leaves one of another realm untouched; destroy and destroy_user remove whatever matches,
  * expired or not.
@@ -187,9 +190,10 @@ static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
     uint8_t b_lim = fz_byte(in);
     st_session_t s;
     st_create_info_t info;
+    st_create_opts_t opts;
     m_sess_t ms;
     st_status_t st;
-    int reclaimed = 0, evicted = -1;
+    int reclaimed = 0, evicted = -1, capped = 0, i, live;
 
     memset(&s, 0, sizeof(s));
     memset(&ms, 0, sizeof(ms));
@@ -215,7 +219,10 @@ static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
     s.max_age = ms.max_age;
     memcpy(s.realm, realms[ms.realm], ST_REALM_LEN);
 
-    st = st_create(t, &s, now, refuse, &info);
+    memset(&opts, 0, sizeof(opts));
+    opts.refuse_when_full = refuse;
+    opts.max_per_user = b_lim >> 6;
+    st = st_create_with(t, &s, now, &opts, &info);
     if (b_id & 0x80) {
         FUZZ_ASSERT(st == ST_INVALID, "create with a bad id: %s",
                     st_status_reason(st));
@@ -231,9 +238,30 @@ static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
         m->stats.expired++;
         reclaimed++;
     }
+    if (opts.max_per_user) {
+        for (i = m->n - 1; i >= 0; i--) {
+            if (m->s[i].user == ms.user && m_expired(&m->s[i], now)) {
+                m_remove(m, i);
+                m->stats.expired++;
+                reclaimed++;
+            }
+        }
+        for (i = 0, live = 0; i < m->n; i++) {
+            live += m->s[i].user == ms.user;
+        }
+        for (i = m->n - 1; i >= 0 && live >= (int)opts.max_per_user; i--) {
+            if (m->s[i].user == ms.user) {
+                m_remove(m, i);
+                m->stats.evictions++;
+                capped++;
+                live--;
+            }
+        }
+    }
     if ((uint32_t)m->n == m->capacity) {
         if (refuse) {
-            FUZZ_ASSERT(st == ST_FULL && info.reclaimed == reclaimed,
+            FUZZ_ASSERT(st == ST_FULL && info.reclaimed == reclaimed
+                        && info.capped == capped,
                         "create in a full table: %s, reclaimed %d of %d",
                         st_status_reason(st), info.reclaimed, reclaimed);
             return;
@@ -243,6 +271,8 @@ static void op_create(st_table_t *t, model_t *m, fz_input_t *in, int64_t now,
         m->stats.evictions++;
     }
     FUZZ_ASSERT(st == ST_OK, "create of %s: %s", s.id, st_status_reason(st));
+    FUZZ_ASSERT(info.capped == capped, "create info: capped %d (model %d)",
+                info.capped, capped);
     FUZZ_ASSERT(info.reclaimed == reclaimed && info.evicted == (evicted >= 0)
                 && (evicted < 0
                     || strcmp(info.evicted_user, fz_users[evicted]) == 0),
@@ -333,10 +363,27 @@ static void op_destroy(st_table_t *t, model_t *m, fz_input_t *in)
     }
 }
 
-static void op_destroy_user(st_table_t *t, model_t *m, fz_input_t *in)
+static int count_user_session(void *ctx, const st_session_t *s)
+{
+    (void)s;
+    (*(long *)ctx)++;
+    return 0;
+}
+
+static void op_destroy_user(st_table_t *t, model_t *m, fz_input_t *in,
+                            int64_t now)
 {
     int user = fz_byte(in) % FZ_NUSERS, i;
-    long n = st_destroy_user(t, fz_users[user]), want = 0;
+    long live = 0, visited = 0, n, want = 0;
+
+    for (i = 0; i < m->n; i++) {
+        live += m->s[i].user == user && !m_expired(&m->s[i], now);
+    }
+    n = st_foreach_user(t, fz_users[user], now, count_user_session, &visited);
+    FUZZ_ASSERT(n == live && visited == live, "foreach_user '%s': %ld "
+                "(visited %ld), model %ld live", fz_users[user], n, visited,
+                live);
+    n = st_destroy_user(t, fz_users[user]);
 
     for (i = m->n - 1; i >= 0; i--) {
         if (m->s[i].user == user) {
@@ -374,7 +421,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 0: case 1: op_create(&t, &m, &in, now, refuse); break;
         case 2: case 3: op_lookup(&t, &m, &in, now); break;
         case 4: op_destroy(&t, &m, &in); break;
-        case 5: op_destroy_user(&t, &m, &in); break;
+        case 5: op_destroy_user(&t, &m, &in, now); break;
         case 6: now = fz_clock_step(now, fz_byte(&in)); break;
         case 7: check_stats(&t, &m); break;
         case 8: check_foreach(&t, &m, now, fz_byte(&in) % 8); break;

@@ -84,7 +84,8 @@ struct ss_backend {
     void (*note_login_failure)(ss_store_t *st);
     int (*stats)(ss_store_t *st, st_stats_t *out);
     /* Walk the store and check its invariants: 0, or -1 with a reason
-     * (may be NULL). */
+     * (may be NULL).  An engine whose walk blocks the store may pace it:
+     * 1 then, the walk not run, and the reason ends "next in N s". */
     int (*check)(ss_store_t *st, char *err, apr_size_t errlen);
     /* Periodic work, about once a second in the parent process (the
      * monitor hook); may be NULL. */

@@ -408,11 +408,11 @@ st_status_t rd_create(ss_store_t *st, const st_session_t *sess,
             ended = enforce_cap(ctx, p, sess->user, sess->id,
                                 policy->max_per_user);
             if (ended > 0) {
+                /* The user's own sessions, not a full store: reported as
+                 * the shm engine reports its cap. */
                 RD_ADD(ctx, evictions, (apr_uint64_t)ended);
                 if (info) {
-                    info->evicted = 1;
-                    apr_cpystrn(info->evicted_user, sess->user,
-                                sizeof(info->evicted_user));
+                    info->capped = (int)ended;
                 }
             }
         }

@@ -12,21 +12,26 @@
  * With a persist file, the parent process (never a child) writes the table
  * from its monitor hook every interval and once more at the end of each
  * generation (restart or exit), and the first generation of a new parent
- * loads it.
+ * loads it.  Every session that ends before the next save (a logout, a
+ * revocation, an eviction) is appended at once to a journal beside it
+ * (core/session_journal.c), which the load replays: after a crash, an
+ * ended session stays ended.
  */
 #include "internal.h"
 #include "shm_segment.h"
 #include "session_persist.h"
+#include "session_journal.h"
 #include "user_page.h"
+#include "unixd.h"
 
 #include "http_core.h"
 #include "http_log.h"
 #include "apr_strings.h"
 #include "apr_general.h"
-#include "apr_hash.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
-
 #include <unistd.h>
 
 APLOG_USE_MODULE(session_store);
@@ -37,6 +42,7 @@ APLOG_USE_MODULE(session_store);
 typedef struct shm_ctx {
     apr_uint32_t capacity;
     const char  *persist_file;      /* NULL: none */
+    const char  *journal;           /* persist_file ".ends", or NULL */
     apr_uint32_t persist_interval;  /* seconds, 0: only at exit */
     st_table_t   table;
     server_rec  *s;
@@ -63,6 +69,24 @@ static void save_now(shm_ctx_t *ctx, const char *why)
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s, "%ld "
                  "sessions written to %s (%s)", res.written,
                  ctx->persist_file, why);
+    /* The ends journaled before this save began are in the file now. */
+    if (sj_prune(ctx->journal, ctx->last_save, err, sizeof(err)) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, ctx->s, "journal of ended "
+                     "sessions not pruned: %s", err);
+    }
+}
+
+/* Make an end durable: a crash before the next save must not bring the
+ * session back.  Called without the table's lock. */
+static void journal_session(shm_ctx_t *ctx, const char *id)
+{
+    if (ctx->journal
+        && sj_end_session(ctx->journal, id, apr_time_now()) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, errno, ctx->s, "cannot append "
+                     "to the journal of ended sessions %s; a crash before "
+                     "the next save would bring a session back",
+                     ctx->journal);
+    }
 }
 
 /* A pre-cleanup of the configuration pool: it runs when a generation
@@ -90,10 +114,29 @@ static int copy_one(void *c, const st_session_t *s)
     return 0;
 }
 
+/* The journal exists from the start, owned by the user the children run
+ * as (they append to it; the parent, maybe root, prunes and replays). */
+static void journal_prepare(shm_ctx_t *ctx, server_rec *s)
+{
+    int fd = open(ctx->journal, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW
+                                | O_CLOEXEC, 0600);
+
+    if (fd < 0 || (geteuid() == 0
+                   && fchown(fd, ap_unixd_config.user_id, -1) != 0)) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, errno, s, "cannot prepare the "
+                     "journal of ended sessions %s; logouts will not "
+                     "survive a crash", ctx->journal);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+}
+
 static void load_file(shm_ctx_t *ctx, server_rec *s)
 {
     sp_result_t res;
     char err[512];
+    long ended;
 
     if (sp_load(&ctx->table, ctx->persist_file, apr_time_now(), &res, err,
                 sizeof(err)) != 0) {
@@ -103,11 +146,18 @@ static void load_file(shm_ctx_t *ctx, server_rec *s)
                      "be replaced at the next save)", ctx->persist_file, err);
         return;
     }
+    ended = sj_replay(&ctx->table, ctx->journal, err, sizeof(err));
+    if (ended < 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "journal of ended "
+                     "sessions refused: %s", err);
+    }
     if (res.loaded || res.expired || res.skipped) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "%ld "
                      "sessions loaded from %s (%ld expired, %ld did not fit "
-                     "SessionStoreCapacity)", res.loaded, ctx->persist_file,
-                     res.expired, res.skipped);
+                     "SessionStoreCapacity, %ld ended after the save it "
+                     "holds)", res.loaded - (ended > 0 ? ended : 0),
+                     ctx->persist_file, res.expired, res.skipped,
+                     ended > 0 ? ended : 0);
     }
 }
 
@@ -182,6 +232,9 @@ static apr_status_t shm_init(ss_store_t *st, apr_pool_t *pconf,
     else if (ctx->persist_file) {
         load_file(ctx, s);
     }
+    if (ctx->journal) {
+        journal_prepare(ctx, s);
+    }
     setup_persistence(ctx, pconf);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "%u sessions "
                  "in %" APR_SIZE_T_FMT " bytes of shared memory",
@@ -199,13 +252,53 @@ static void shm_maintain(ss_store_t *st, apr_time_t now)
     }
 }
 
+/* The ids a create ended, copied under the table's lock, journaled
+ * after it. */
+typedef struct ended_ids {
+    char (*ids)[ST_ID_LEN + 1];
+    int n, cap;
+} ended_ids;
+
+static void note_ended(void *c, const char *id)
+{
+    ended_ids *e = c;
+
+    if (e->n == e->cap) {
+        int cap = e->cap ? 2 * e->cap : 4;
+        void *more = realloc(e->ids, (size_t)cap * sizeof(*e->ids));
+        if (!more) {
+            return;   /* only the journal misses it */
+        }
+        e->ids = more;
+        e->cap = cap;
+    }
+    memcpy(e->ids[e->n++], id, ST_ID_LEN + 1);
+}
+
 static st_status_t shm_create(ss_store_t *st, const st_session_t *sess,
                               apr_time_t now,
                               const ss_create_policy_t *policy,
                               st_create_info_t *info)
 {
-    return st_create(&((shm_ctx_t *)st->inst)->table, sess, now,
-                     policy->refuse_when_full, info);
+    shm_ctx_t *ctx = st->inst;
+    st_create_opts_t opts;
+    ended_ids ended = { NULL, 0, 0 };
+    st_status_t rv;
+    int i;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.refuse_when_full = policy->refuse_when_full;
+    opts.max_per_user = policy->max_per_user;
+    if (ctx->journal) {
+        opts.ended = note_ended;
+        opts.ended_ctx = &ended;
+    }
+    rv = st_create_with(&ctx->table, sess, now, &opts, info);
+    for (i = 0; i < ended.n; i++) {
+        journal_session(ctx, ended.ids[i]);
+    }
+    free(ended.ids);
+    return rv;
 }
 
 static void shm_prefetch(ss_store_t *st, const char *id)
@@ -223,16 +316,33 @@ static st_status_t shm_lookup(ss_store_t *st, const char *id,
 
 static st_status_t shm_destroy(ss_store_t *st, const char *id)
 {
-    return st_destroy(&((shm_ctx_t *)st->inst)->table, id);
+    shm_ctx_t *ctx = st->inst;
+    st_status_t rv = st_destroy(&ctx->table, id);
+
+    if (rv == ST_OK) {
+        journal_session(ctx, id);
+    }
+    return rv;
 }
 
 static long shm_destroy_user(ss_store_t *st, const char *user)
 {
-    return st_destroy_user(&((shm_ctx_t *)st->inst)->table, user);
+    shm_ctx_t *ctx = st->inst;
+    long n = st_destroy_user(&ctx->table, user);
+
+    if (n > 0 && ctx->journal
+        && sj_end_user(ctx->journal, user, apr_time_now()) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, errno, ctx->s, "cannot append "
+                     "to the journal of ended sessions %s; a crash before "
+                     "the next save would bring %ld sessions back",
+                     ctx->journal, n);
+    }
+    return n;
 }
 
-/* ---- what the admin handler asks: rare, so a walk of the table (the
- * lock held only to copy each slot) is cheap enough. ---- */
+/* ---- what the admin handler asks.  A user's sessions come from the
+ * table's per-user index; finding a handle, or listing every user, walks
+ * the table (the lock held only to copy each slot): both are rare. ---- */
 
 typedef struct handle_search {
     const char *handle;
@@ -268,40 +378,18 @@ static st_status_t shm_destroy_handle(ss_store_t *st, const char *handle,
     if (st_foreach(t, apr_time_now(), match_handle, &hs) < 0) {
         return ST_ERROR;
     }
-    rv = hs.found ? st_destroy(t, hs.id) : ST_NOT_FOUND;
+    rv = hs.found ? shm_destroy(st, hs.id) : ST_NOT_FOUND;
     if (rv == ST_OK && user) {
         memcpy(user, hs.user, ST_USER_MAX);
     }
     return rv;
 }
 
-typedef struct user_walk {
-    const char *user;
-    ss_session_fn fn;
-    void *ctx;
-    long n;
-} user_walk;
-
-static int if_user(void *c, const st_session_t *s)
-{
-    user_walk *w = c;
-
-    if (strcmp(s->user, w->user) != 0) {
-        return 0;
-    }
-    w->n++;
-    return w->fn(w->ctx, s);
-}
-
 static long shm_list_user(ss_store_t *st, const char *user, apr_time_t now,
                           ss_session_fn fn, void *ctx)
 {
-    user_walk w = { user, fn, ctx, 0 };
-
-    if (st_foreach(&((shm_ctx_t *)st->inst)->table, now, if_user, &w) < 0) {
-        return -1;
-    }
-    return w.n;
+    return st_foreach_user(&((shm_ctx_t *)st->inst)->table, user, now, fn,
+                           ctx);
 }
 
 static int count_user(void *c, const st_session_t *s)
@@ -348,7 +436,10 @@ static int shm_stats(ss_store_t *st, st_stats_t *out)
 
 static int shm_check(ss_store_t *st, char *err, apr_size_t errlen)
 {
-    return st_check(&((shm_ctx_t *)st->inst)->table, err, errlen);
+    int64_t retry;
+
+    return st_check_paced(&((shm_ctx_t *)st->inst)->table, err, errlen,
+                          &retry);
 }
 
 static const char *shm_instance(void **inst, const ss_module_conf *mc,
@@ -358,6 +449,9 @@ static const char *shm_instance(void **inst, const ss_module_conf *mc,
 
     ctx->capacity = mc->capacity;
     ctx->persist_file = mc->persist_file;
+    ctx->journal = mc->persist_file
+                   ? apr_pstrcat(pconf, mc->persist_file, ".ends", NULL)
+                   : NULL;
     ctx->persist_interval = mc->persist_interval;
     *inst = ctx;
     return NULL;

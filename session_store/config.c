@@ -10,13 +10,11 @@
 #include "session_form.h"
 
 #include "http_core.h"
-#include "ap_listen.h"
 #include "ap_provider.h"
 #include "apr_strings.h"
 #include "apr_lib.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 
 APLOG_USE_MODULE(session_store);
 
@@ -28,6 +26,7 @@ void *ss_create_server_conf(apr_pool_t *p, server_rec *s)
 
     conf->idle_timeout = SS_UNSET;
     conf->max_age = SS_UNSET;
+    conf->max_per_user = SS_UNSET;
     /* The main server's record is created first and is the base of every
      * virtual host's merge: it carries the one global record. */
     if (!s->is_virtual) {
@@ -54,6 +53,8 @@ void *ss_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     conf->idle_timeout = add->idle_timeout != SS_UNSET ? add->idle_timeout
                                                        : base->idle_timeout;
     conf->max_age = add->max_age != SS_UNSET ? add->max_age : base->max_age;
+    conf->max_per_user = add->max_per_user != SS_UNSET ? add->max_per_user
+                                                       : base->max_per_user;
     return conf;
 }
 
@@ -67,6 +68,8 @@ void *ss_create_dir_conf(apr_pool_t *p, char *dir)
     conf->throttle_addr = SS_UNSET;
     conf->throttle_window = SS_UNSET;
     conf->check_origin = SS_UNSET;
+    conf->device_cookie = SS_UNSET;
+    conf->fold_case = SS_UNSET;
     return conf;
 }
 
@@ -95,6 +98,13 @@ void *ss_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->throttle_window = throttle->throttle_window;
     conf->check_origin = add->check_origin != SS_UNSET ? add->check_origin
                                                        : base->check_origin;
+    conf->device_cookie = add->device_cookie != SS_UNSET ? add->device_cookie
+                                                         : base->device_cookie;
+    conf->fold_case = add->fold_case != SS_UNSET ? add->fold_case
+                                                 : base->fold_case;
+    conf->dummy_user = add->dummy_user_set ? add->dummy_user
+                                           : base->dummy_user;
+    conf->dummy_user_set = add->dummy_user_set || base->dummy_user_set;
     conf->realm_name = realm->realm_name;
     memcpy(conf->realm, realm->realm, ST_REALM_LEN);
     return conf;
@@ -132,6 +142,12 @@ apr_uint32_t ss_max_age(const ss_server_conf *conf)
                                      : SS_DEFAULT_MAX_AGE;
 }
 
+apr_uint32_t ss_max_per_user(const ss_server_conf *conf)
+{
+    return conf->max_per_user != SS_UNSET ? (apr_uint32_t)conf->max_per_user
+                                          : SS_DEFAULT_MAX_PER_USER;
+}
+
 apr_size_t ss_max_body(const ss_dir_conf *conf)
 {
     return conf->max_body != SS_UNSET ? (apr_size_t)conf->max_body
@@ -143,24 +159,14 @@ int ss_check_origin(const ss_dir_conf *conf)
     return conf->check_origin != 0;   /* SS_UNSET: the default, On */
 }
 
-void ss_realm_hash(const char *kind, const char *name,
-                   unsigned char out[ST_REALM_LEN])
+int ss_device_cookie(const ss_dir_conf *conf)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    return conf->device_cookie != 0;   /* SS_UNSET: the default, On */
+}
 
-    memset(md, 0, sizeof(md));
-    if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)
-        && EVP_DigestUpdate(ctx, kind, strlen(kind))
-        && EVP_DigestUpdate(ctx, ":", 1)
-        && EVP_DigestUpdate(ctx, name, strlen(name))) {
-        EVP_DigestFinal_ex(ctx, md, &len);
-    }
-    EVP_MD_CTX_free(ctx);
-    /* A digest that failed leaves zeros: a realm no session is made in by
-     * a working server, never a shared one. */
-    memcpy(out, md, ST_REALM_LEN);
+int ss_fold_case(const ss_dir_conf *conf)
+{
+    return conf->fold_case == 1;       /* SS_UNSET: the default, Off */
 }
 
 /* ---- cookie and lifetimes ---- */
@@ -229,6 +235,20 @@ static const char *set_lifetime(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+static const char *set_max_per_user(cmd_parms *cmd, void *dummy,
+                                    const char *arg)
+{
+    apr_uint64_t v;
+    const char *err = parse_uint(cmd, arg, 0, ST_CAPACITY_MAX, &v);
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    ss_server_conf_of(cmd->server)->max_per_user = (int)v;
+    return NULL;
+}
+
 /* ---- global settings ---- */
 
 static ss_module_conf *global_conf(cmd_parms *cmd, const char **err)
@@ -256,7 +276,7 @@ static const char *set_capacity(cmd_parms *cmd, void *dummy, const char *arg)
     apr_uint64_t v;
 
     (void)dummy;
-    if (err || (err = parse_uint(cmd, arg, 1, SS_MAX_CAPACITY, &v))) {
+    if (err || (err = parse_uint(cmd, arg, 1, st_max_capacity(), &v))) {
         return err;
     }
     mc->capacity = (apr_uint32_t)v;
@@ -348,6 +368,18 @@ static const char *set_login_throttle(cmd_parms *cmd, void *config,
     return NULL;
 }
 
+static const char *set_dummy_user(cmd_parms *cmd, void *config,
+                                  const char *arg)
+{
+    ss_dir_conf *conf = config;
+
+    (void)cmd;
+    conf->dummy_user_set = 1;
+    conf->dummy_user = !strcasecmp(arg, "auto") ? NULL
+                     : !strcasecmp(arg, "off") ? "" : arg;
+    return NULL;
+}
+
 static const char *set_realm(cmd_parms *cmd, void *config, const char *arg)
 {
     ss_dir_conf *conf = config;
@@ -391,11 +423,11 @@ static const char *add_login_provider(cmd_parms *cmd, void *config,
 static const char *set_local_path(cmd_parms *cmd, void *config,
                                   const char *arg)
 {
-    if (!sx_is_local_path(arg)) {
+    if (!sx_is_plain_local_path(arg)) {
         return apr_psprintf(cmd->pool, "%s: '%s' must be a local path "
                             "starting with a single '/', without spaces, "
-                            "backslashes or control characters",
-                            cmd->cmd->name, arg);
+                            "backslashes, control characters or '.' and "
+                            "'..' segments", cmd->cmd->name, arg);
     }
     return ap_set_string_slot(cmd, config, arg);
 }
@@ -461,6 +493,9 @@ const command_rec ss_cmds[] = {
     AP_INIT_TAKE1("SessionStoreMaxAge", set_lifetime, SERVER_INT(max_age),
         RSRC_CONF, "Seconds a session lives at most (default 86400, 0: no "
         "limit)"),
+    AP_INIT_TAKE1("SessionStoreMaxPerUser", set_max_per_user, NULL, RSRC_CONF,
+        "Sessions one user may hold; a login beyond it ends that user's "
+        "least recently used session (default 32, 0: no cap)"),
     AP_INIT_TAKE1("SessionStorePersistFile", set_persist_file, NULL,
         RSRC_CONF, "File the sessions are saved to and loaded from, so "
         "they survive a full stop and start (global)"),
@@ -497,8 +532,20 @@ const command_rec ss_cmds[] = {
         "Who shares sessions: a login counts only where the realm is the "
         "same (default: the virtual host)"),
     AP_INIT_FLAG("SessionStoreLoginCheckOrigin", ap_set_flag_slot,
-        DIR_FIELD(check_origin), OR_AUTHCFG, "Refuse a login whose Origin "
-        "header names another site (default On)"),
+        DIR_FIELD(check_origin), OR_AUTHCFG, "Refuse a login or logout "
+        "whose Origin names another site, or whose Sec-Fetch-Site is "
+        "cross-site (default On)"),
+    AP_INIT_FLAG("SessionStoreLoginDeviceCookie", ap_set_flag_slot,
+        DIR_FIELD(device_cookie), OR_AUTHCFG, "Give a browser that signs "
+        "in a signed device cookie, and count its later failed logins "
+        "against it, not against the user name (default On)"),
+    AP_INIT_FLAG("SessionStoreLoginFoldCase", ap_set_flag_slot,
+        DIR_FIELD(fold_case), OR_AUTHCFG, "Fold the user name to lower "
+        "case at login, for providers that ignore case (default Off)"),
+    AP_INIT_TAKE1("SessionStoreLoginDummyUser", set_dummy_user, NULL,
+        OR_AUTHCFG, "A user the providers know whose password is checked "
+        "when the one logging in is unknown, so that both take as long: "
+        "a name, auto (the last known user; default) or Off"),
     AP_INIT_ITERATE("SessionStoreLoginProvider", add_login_provider, NULL,
         OR_AUTHCFG, "authn providers that check the login's password, in "
         "order (default file)"),
@@ -517,165 +564,3 @@ const command_rec ss_cmds[] = {
         "Largest login form body in bytes (default 8192)"),
     { NULL }
 };
-
-/* ---- checks once the configuration is read ---- */
-
-/* Where a directive in the configuration tree takes effect: the
- * <VirtualHost> around it (matched to its server_rec by the file and line
- * httpd records), or the main server. */
-static server_rec *server_of(server_rec *main_server, const ap_directive_t *d)
-{
-    server_rec *vs;
-
-    for (; d; d = d->parent) {
-        if (!strcasecmp(d->directive, "<VirtualHost")) {
-            for (vs = main_server->next; vs; vs = vs->next) {
-                if (vs->defn_line_number == (unsigned)d->line_num
-                    && vs->defn_name && !strcmp(vs->defn_name, d->filename)) {
-                    return vs;
-                }
-            }
-            return NULL;
-        }
-    }
-    return main_server;
-}
-
-/* A directive that makes this module (or mod_socketio_auth, which needs
- * the same secret) do something: a handler of ours, or AuthType SocketIO. */
-static const char *needs_secret(const ap_directive_t *d)
-{
-    const char *args = d->args ? d->args : "";
-
-    if (!strcasecmp(d->directive, "SetHandler")
-        || !strcasecmp(d->directive, "AddHandler")) {
-        if (ap_strcasestr(args, "session-store-")) {
-            return d->directive;
-        }
-    }
-    else if (!strcasecmp(d->directive, "AuthType")
-             && ap_strcasestr(args, "SocketIO")) {
-        return "AuthType SocketIO";
-    }
-    return NULL;
-}
-
-static int check_tree(server_rec *s, const ap_directive_t *d)
-{
-    for (; d; d = d->next) {
-        const char *what = needs_secret(d);
-        if (what) {
-            server_rec *vs = server_of(s, d);
-            ss_server_conf *conf = vs ? ss_server_conf_of(vs) : NULL;
-            if (conf && (!conf->keys || conf->keys->nelts == 0)) {
-                ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs, "%s on line %d "
-                             "of %s needs a secret, and server %s%s has "
-                             "none: set SessionStoreSecret or "
-                             "SessionStoreSecretFile (sessions cannot be "
-                             "signed without one)", what, d->line_num,
-                             d->filename, vs->server_hostname
-                             ? vs->server_hostname : "", vs->port
-                             ? apr_psprintf(vs->process->pconf, ":%u",
-                                            (unsigned)vs->port) : "");
-                return HTTP_INTERNAL_SERVER_ERROR;
-            }
-        }
-        if (d->first_child && check_tree(s, d->first_child) != OK) {
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-    return OK;
-}
-
-int ss_config_check(apr_pool_t *ptemp, server_rec *s)
-{
-    server_rec *vs;
-
-    (void)ptemp;
-    /* Loaded but unused (a packaged module enabled with no site using it)
-     * needs no secret; used without one, the configuration is refused.
-     * .htaccess files are not read here: a request there without a secret
-     * is refused with 503 and logged. */
-    if (check_tree(s, ap_conftree) != OK) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    for (vs = s; vs; vs = vs->next) {
-        ss_server_conf *conf = ss_server_conf_of(vs);
-        apr_uint32_t idle = ss_idle_timeout(conf), max = ss_max_age(conf);
-
-        if (max && idle > max) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs,
-                         "SessionStoreIdleTimeout %u is longer than "
-                         "SessionStoreMaxAge %u; sessions end at the latter",
-                         idle, max);
-        }
-    }
-    return OK;
-}
-
-static void vhost_realm(apr_pool_t *p, server_rec *vs, apr_port_t port,
-                        unsigned char out[ST_REALM_LEN])
-{
-    ss_realm_hash("vhost", apr_psprintf(p, "%s:%u", vs->server_hostname
-                                        ? vs->server_hostname : "",
-                                        (unsigned)port), out);
-}
-
-/* The default realm of each server: its name and its port, so that two
- * virtual hosts of one name on two ports never accept each other's
- * sessions.  Where httpd knows no port (ServerName without one, and a
- * <VirtualHost *> or the main server), one realm per port it listens on. */
-void ss_config_finish(apr_pool_t *pconf, server_rec *s)
-{
-    server_rec *vs;
-
-    for (vs = s; vs; vs = vs->next) {
-        ss_server_conf *conf = ss_server_conf_of(vs);
-        apr_port_t port = vs->port;
-        ap_listen_rec *l;
-
-        if (!port && vs->is_virtual && vs->addrs) {
-            port = vs->addrs->host_port;
-        }
-        conf->realm_port_known = port != 0;
-        if (port) {
-            vhost_realm(pconf, vs, port, conf->realm);
-            continue;
-        }
-        conf->realm_by_port = apr_array_make(pconf, 2, sizeof(ss_port_realm));
-        for (l = ap_listeners; l; l = l->next) {
-            ss_port_realm *pr = apr_array_push(conf->realm_by_port);
-            pr->port = l->bind_addr->port;
-            vhost_realm(pconf, vs, pr->port, pr->realm);
-        }
-    }
-}
-
-const unsigned char *ss_realm_of(request_rec *r)
-{
-    ss_dir_conf *dconf = ss_dir_conf_of(r);
-    ss_server_conf *conf;
-    apr_port_t port;
-    unsigned char *realm;
-    int i;
-
-    if (dconf->realm_name) {
-        return dconf->realm;
-    }
-    conf = ss_server_conf_of(r->server);
-    if (conf->realm_port_known) {
-        return conf->realm;
-    }
-    port = r->connection->local_addr->port;
-    for (i = 0; conf->realm_by_port && i < conf->realm_by_port->nelts; i++) {
-        ss_port_realm *pr = &APR_ARRAY_IDX(conf->realm_by_port, i,
-                                           ss_port_realm);
-        if (pr->port == port) {
-            return pr->realm;
-        }
-    }
-    /* A port that was not listened on at start-up: not cached. */
-    realm = apr_palloc(r->pool, ST_REALM_LEN);
-    vhost_realm(r->pool, r->server, port, realm);
-    return realm;
-}

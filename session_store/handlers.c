@@ -164,6 +164,11 @@ static int logout_handler(request_rec *r)
     if ((rv = ap_discard_request_body(r)) != OK) {
         return rv;
     }
+    /* Logout CSRF: another site must not sign our users out. */
+    if (ss_check_origin(dconf) && ss_cross_site(r, "logout requested")) {
+        return ss_send_message(r, HTTP_FORBIDDEN, "Cross-site logout "
+                               "refused");
+    }
     sst = session_store_lookup(r, &session);
     if (sst == SESSION_STORE_OK) {
         sst = session_store_destroy(r, session->id);
@@ -243,12 +248,21 @@ static void status_json(request_rec *r, ss_store_t *store,
                    COUNTER(st, &counters[i]));
     }
     /* ?check walks the whole store under its lock: for tests and for an
-     * operator who suspects trouble, not for a monitoring loop. */
+     * operator who suspects trouble, not for a monitoring loop.  The
+     * engine paces it (st_check_paced: the shm store's lock is held by
+     * checks at most 1/21 of the time); a check asked too soon is not
+     * run. */
     if (r->args && ap_strstr_c(r->args, "check") && store->be->check) {
         char err[256];
         int rv = store->be->check(store, err, sizeof(err));
-        ap_rprintf(r, ",\"consistent\":%s", rv == 0 ? "true" : "false");
-        if (rv != 0) {
+        if (rv == 1) {
+            ap_rputs(",\"consistent\":null,\"check_error\":", r);
+            ap_rputs(ss_json_string(r->pool, err), r);
+        }
+        else {
+            ap_rprintf(r, ",\"consistent\":%s", rv == 0 ? "true" : "false");
+        }
+        if (rv == -1) {
             ap_rvputs(r, ",\"check_error\":", ss_json_string(r->pool, err),
                       NULL);
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "consistency check "

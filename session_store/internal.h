@@ -4,6 +4,7 @@
  * mod_session_store.c holds the hooks and the module record; the rest of
  * the httpd glue is here, one concern a file:
  *   config.c      configuration records, directives, the command table
+ *   config_check.c checks once the configuration is read; realms
  *   secret.c      the signing secrets (two of those directives)
  *   session.c     the optional functions of mod_session_store.h
  *   login.c       the session-store-login handler
@@ -45,15 +46,20 @@ extern module AP_MODULE_DECLARE_DATA session_store_module;
 #define SS_DEFAULT_CAPACITY         10000
 #define SS_DEFAULT_IDLE_TIMEOUT     1800
 #define SS_DEFAULT_MAX_AGE          86400
+#define SS_DEFAULT_MAX_PER_USER     32
 #define SS_DEFAULT_MAX_BODY         8192
 #define SS_DEFAULT_PERSIST_INTERVAL 300
 #define SS_DEFAULT_THROTTLE_USER    10
 #define SS_DEFAULT_THROTTLE_ADDR    30
 #define SS_DEFAULT_THROTTLE_WINDOW  300
-#define SS_MAX_CAPACITY             (64u * 1024 * 1024)
 #define SS_MAX_LIFETIME             (10 * 365 * 86400)
 #define SS_PASSWORD_MAX             1024
-#define SS_THROTTLE_ENTRIES         8192
+#define SS_THROTTLE_ENTRIES         8192   /* each table, at least */
+#define SS_THROTTLE_ENTRIES_MAX     (1u << 17)
+/* ss_module_conf.throttle[]: the tables of user names (and device
+ * cookies) and of client addresses. */
+#define SS_THROTTLE_USERS           0
+#define SS_THROTTLE_ADDRS           1
 
 #define SS_HANDLER_LOGIN  "session-store-login"
 #define SS_HANDLER_LOGOUT "session-store-logout"
@@ -91,7 +97,8 @@ typedef struct ss_module_conf {
     const char *persist_file;         /* NULL: none */
     apr_uint32_t persist_interval;    /* seconds, 0: only at exit */
     ss_store_t *store;                /* set in post_config */
-    lt_table_t *throttle;             /* set in post_config */
+    lt_table_t *throttle;             /* set in post_config: two tables,
+                                         SS_THROTTLE_USERS and _ADDRS */
     int use_redis;                    /* SessionStoreBackend redis */
     ss_redis_conf redis;
 } ss_module_conf;
@@ -105,6 +112,7 @@ typedef struct ss_server_conf {
     const char *cookie_attrs;
     int idle_timeout;                 /* seconds, 0: none */
     int max_age;                      /* seconds, 0: none */
+    int max_per_user;                 /* sessions a user holds, 0: no cap */
     /* This virtual host's own realm, from its name and port (post_config).
      * A server whose port httpd does not know (no port in ServerName, a
      * <VirtualHost *>) has one realm per listening port instead. */
@@ -139,6 +147,11 @@ typedef struct ss_dir_conf {
     int throttle_addr;                /* failures per client address */
     int throttle_window;              /* seconds */
     int check_origin;
+    int device_cookie;                /* SessionStoreLoginDeviceCookie */
+    int fold_case;                    /* SessionStoreLoginFoldCase */
+    const char *dummy_user;           /* SessionStoreLoginDummyUser: NULL
+                                         auto, "" Off */
+    int dummy_user_set;
     const char *realm_name;           /* NULL: the virtual host's realm */
     unsigned char realm[ST_REALM_LEN]; /* realm_name's, set with it */
 } ss_dir_conf;
@@ -184,8 +197,12 @@ const char *ss_cookie_name(const ss_server_conf *conf);
 const char *ss_cookie_attrs(const ss_server_conf *conf);
 apr_uint32_t ss_idle_timeout(const ss_server_conf *conf);
 apr_uint32_t ss_max_age(const ss_server_conf *conf);
+apr_uint32_t ss_max_per_user(const ss_server_conf *conf);
 apr_size_t ss_max_body(const ss_dir_conf *conf);
 int ss_check_origin(const ss_dir_conf *conf);
+int ss_device_cookie(const ss_dir_conf *conf);
+int ss_fold_case(const ss_dir_conf *conf);
+/* config_check.c */
 /* The realm a name stands for: the first ST_REALM_LEN bytes of SHA-256
  * of kind ":" name.  Stored with every session (and in the persist file):
  * it must not change between releases without a new persist version. */
@@ -212,6 +229,11 @@ const char *session_store_reason(session_store_status_t status);
 /* Add Set-Cookie for value with the configured attributes and extra. */
 void ss_set_cookie(request_rec *r, const ss_server_conf *conf,
                    const char *value, const char *extra);
+/* A Set-Cookie value: name=value, the configured attributes (Secure on
+ * https), then extra. */
+const char *ss_cookie_header(request_rec *r, const ss_server_conf *conf,
+                             const char *name, const char *value,
+                             const char *extra);
 
 /* login.c */
 int ss_login_handler(request_rec *r);
@@ -230,8 +252,17 @@ int ss_respond_signed_in(request_rec *r, const ss_dir_conf *dconf,
 /* throttle.c */
 /* One login's throttle: its keys and the limits of its directory. */
 typedef struct ss_throttle {
-    char user[LT_KEY_MAX];            /* "u:" + user name */
+    char user[LT_KEY_MAX];            /* "u:" + user name, case folded, or
+                                         "d:" + a trusted device's id */
     char addr[LT_KEY_MAX];            /* "a:" + address (IPv6: its /64) */
+    char addr_coarse[LT_KEY_MAX];     /* its /48 (IPv6) or /24 (IPv4) */
+    int device;                       /* user is a device cookie's key */
+    const char *user_name;            /* as the form gave it */
+    const char *counted_user;         /* the keys the attempt was counted
+                                         under (or LT_LANE, or NULL) */
+    const char *counted_addr[2];      /* block, address */
+    const char *refused_user;         /* the keys that refused (429) */
+    const char *refused_addr;
     apr_uint32_t max_user;            /* failures per user name, 0: off */
     apr_uint32_t max_addr;            /* failures per address, 0: off */
     apr_uint32_t window;              /* seconds */
@@ -242,9 +273,14 @@ void ss_throttle_prepare(request_rec *r, const ss_dir_conf *dconf,
 /* 1 when the login is refused before its password is checked (the
  * answer is sent and *rv is what the handler returns); 0 to go on, the
  * attempt counted as a failure until ss_throttle_give_back. */
-int ss_throttle_refused(request_rec *r, const ss_throttle_t *keys, int *rv);
+int ss_throttle_refused(request_rec *r, ss_throttle_t *keys, int *rv);
 void ss_throttle_give_back(request_rec *r, const ss_throttle_t *keys,
                            int succeeded);
+/* After a successful login: a new device cookie for user (where
+ * SessionStoreLoginDeviceCookie is on and failures per user name are
+ * counted). */
+void ss_device_cookie_issue(request_rec *r, const ss_throttle_t *keys,
+                            const char *user);
 
 /* handlers.c */
 int ss_handler(request_rec *r);

@@ -15,6 +15,8 @@
 #include "ap_provider.h"
 #include "apr_strings.h"
 
+#include <pthread.h>
+
 APLOG_USE_MODULE(session_store);
 
 #define FORM_CONTENT_TYPE     "application/x-www-form-urlencoded"
@@ -141,6 +143,12 @@ static int login_read_fields(request_rec *r, const ss_dir_conf *dconf,
                                            missing, NULL));
     }
     f->has_redirect = fields[FIELD_REDIRECT].found && *f->redirect;
+    /* A provider that ignores case (LDAP, SQL with NOCASE) takes "Carol"
+     * for "carol": one account, so one user name everywhere after it (the
+     * session, Require user, the logs). */
+    if (ss_fold_case(dconf)) {
+        ap_str_tolower(f->user);
+    }
     return GO_ON;
 }
 
@@ -186,6 +194,109 @@ static authn_status check_password(request_rec *r, const ss_dir_conf *dconf,
     return st;
 }
 
+/* ---- user enumeration by timing ----
+ * A known user costs a password hash (bcrypt: milliseconds), an unknown
+ * one only a lookup, so the time of a failed login tells whether a name
+ * exists.  When no provider knows the user, the password is checked once
+ * more, against a user they do know: the same providers, lookup, hash
+ * kind and cost as a real user's, whatever the configuration, so that
+ * nothing has to be told what kind of hash the users have.  That user is
+ * SessionStoreLoginDummyUser (an account that exists for this, with a
+ * password nobody knows), or by default the last user the providers knew
+ * in this process.  Not by default with an "ldap" provider: a failed
+ * bind counts against a real account there (Active Directory locks it). */
+
+#define KNOWN_SLOTS 16
+
+static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct known_user {
+    const void *chain;                /* dconf->providers: which chain */
+    char user[ST_USER_MAX];
+} known[KNOWN_SLOTS];
+
+static const void *chain_of(const ss_dir_conf *dconf)
+{
+    static const char default_chain = 0;
+    return dconf->providers ? (const void *)dconf->providers
+                            : (const void *)&default_chain;
+}
+
+static void remember_known(const ss_dir_conf *dconf, const char *user)
+{
+    const void *chain = chain_of(dconf);
+    int i, slot = -1;
+
+    pthread_mutex_lock(&known_lock);
+    for (i = 0; i < KNOWN_SLOTS && slot < 0; i++) {
+        if (known[i].chain == chain || !known[i].chain) {
+            slot = i;
+        }
+    }
+    if (slot >= 0) {
+        known[slot].chain = chain;
+        apr_cpystrn(known[slot].user, user, sizeof(known[slot].user));
+    }
+    pthread_mutex_unlock(&known_lock);
+}
+
+static const char *known_user(request_rec *r, const ss_dir_conf *dconf)
+{
+    const void *chain = chain_of(dconf);
+    const char *user = NULL;
+    int i;
+
+    pthread_mutex_lock(&known_lock);
+    for (i = 0; i < KNOWN_SLOTS && !user; i++) {
+        if (known[i].chain == chain) {
+            user = apr_pstrdup(r->pool, known[i].user);
+        }
+    }
+    pthread_mutex_unlock(&known_lock);
+    return user;
+}
+
+static int has_ldap_provider(const ss_dir_conf *dconf)
+{
+    int i;
+
+    for (i = 0; dconf->providers && i < dconf->providers->nelts; i++) {
+        if (!strcasecmp(APR_ARRAY_IDX(dconf->providers, i,
+                                      ss_login_provider).name, "ldap")) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static authn_status check_password(request_rec *r, const ss_dir_conf *dconf,
+                                   const char *user, const char *password,
+                                   const char **provider_name);
+
+/* The user was not found: spend what a known user costs. */
+static void spend_like_a_known_user(request_rec *r, const ss_dir_conf *dconf,
+                                    const char *password)
+{
+    const char *provider_name, *stand_in = dconf->dummy_user;
+
+    if (stand_in && !*stand_in) {
+        return;                       /* SessionStoreLoginDummyUser Off */
+    }
+    if (!stand_in && !has_ldap_provider(dconf)) {
+        stand_in = known_user(r, dconf);
+    }
+    if (!stand_in) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "user not found, and "
+                      "no user known to check the password against instead "
+                      "(SessionStoreLoginDummyUser)");
+        return;
+    }
+    (void)check_password(r, dconf, stand_in, password, &provider_name);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "user not found; the "
+                  "password was checked against user %s as well, through "
+                  "provider %s, to take as long as for a known user",
+                  SS_LOG_STR(r, stand_in), provider_name);
+}
+
 static int login_failed(request_rec *r, const ss_dir_conf *dconf)
 {
     ss_server_conf *conf = ss_server_conf_of(r->server);
@@ -220,6 +331,12 @@ static int login_authenticate(request_rec *r, const ss_dir_conf *dconf,
         return rv;
     }
     ast = check_password(r, dconf, f->user, f->password, provider_name);
+    if (ast == AUTH_USER_NOT_FOUND) {
+        spend_like_a_known_user(r, dconf, f->password);
+    }
+    else if (ast == AUTH_GRANTED || ast == AUTH_DENIED) {
+        remember_known(dconf, f->user);
+    }
     memset(f->password, 0, sizeof(f->password));
     switch (ast) {
     case AUTH_GRANTED:
@@ -256,14 +373,15 @@ int ss_respond_signed_in(request_rec *r, const ss_dir_conf *dconf,
         return OK;
     }
     if (redirect) {
-        if (sx_is_local_path(redirect)) {
+        if (sx_is_plain_local_path(redirect)) {
             target = apr_pstrdup(r->pool, redirect);
         }
         else {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "login of %s "
-                          "asked to go to '%s', which is not a local path; "
-                          "going to %s", SS_LOG_STR(r, user),
-                          SS_LOG_STR(r, redirect), target);
+                          "asked to go to '%s', which is not a local path "
+                          "without dot segments; going to %s",
+                          SS_LOG_STR(r, user), SS_LOG_STR(r, redirect),
+                          target);
         }
     }
     return ss_send_see_other(r, target);
@@ -308,6 +426,7 @@ int ss_login_handler(request_rec *r)
                                            "session: ",
                                            session_store_reason(sst), NULL));
     }
+    ss_device_cookie_issue(r, &throttle, form.user);
     r->user = apr_pstrdup(r->pool, form.user);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user %s logged in through "
                   "provider %s", SS_LOG_STR(r, form.user), provider_name);

@@ -86,8 +86,10 @@ const char *ss_set_secret(cmd_parms *cmd, void *dummy, int argc,
     return NULL;
 }
 
-/* The file must be a regular file that other users cannot read (the
- * secret files: SessionStoreSecretFile, SessionStoreRedisAuthFile). */
+/* The file must be a regular file that no one but its owner can read:
+ * not other users, and not its group either (a group such as www-data or
+ * adm may hold the web server's or a log reader's account).  For the
+ * secret files: SessionStoreSecretFile, SessionStoreRedisAuthFile. */
 const char *ss_open_private_file(cmd_parms *cmd, const char *path,
                                  apr_file_t **f)
 {
@@ -104,9 +106,12 @@ const char *ss_open_private_file(cmd_parms *cmd, const char *path,
         return apr_psprintf(cmd->pool, "%s: %s is not a regular file", name,
                             path);
     }
-    if (finfo.protection & APR_FPROT_WREAD) {
-        return apr_psprintf(cmd->pool, "%s: %s is readable by every user; "
-                            "run chmod o-rwx on it", name, path);
+    if (finfo.protection & (APR_FPROT_WREAD | APR_FPROT_GREAD)) {
+        return apr_psprintf(cmd->pool, "%s: %s is readable by %s; run chmod "
+                            "600 %s (owned by the user httpd starts as, root "
+                            "for a system service)", name, path,
+                            (finfo.protection & APR_FPROT_WREAD)
+                            ? "every user" : "its group", path);
     }
     rv = apr_file_open(f, path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->pool);
     if (rv != APR_SUCCESS) {

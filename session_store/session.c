@@ -147,9 +147,9 @@ static session_store_status_t find_session(request_rec *r, int touch,
     st = store->be->lookup(store, sid, ss_realm_of(r), apr_time_now(), touch,
                            found);
     if (st == ST_OTHER_REALM) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "session of user %s "
-                      "belongs to another realm (SessionStoreRealm); not "
-                      "accepted here", SS_LOG_STR(r, found->user));
+        /* found is not filled in then: the session is not ours to read. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "the session belongs to "
+                      "another realm (SessionStoreRealm); not accepted here");
     }
     status = from_store(st);
     ss_metrics_lookup(status, st == ST_OTHER_REALM);
@@ -195,8 +195,9 @@ static void forget_lookup(request_rec *r)
     }
 }
 
-void ss_set_cookie(request_rec *r, const ss_server_conf *conf,
-                   const char *value, const char *extra)
+const char *ss_cookie_header(request_rec *r, const ss_server_conf *conf,
+                             const char *name, const char *value,
+                             const char *extra)
 {
     const char *attrs = ss_cookie_attrs(conf);
     const char *secure = "";
@@ -205,10 +206,16 @@ void ss_set_cookie(request_rec *r, const ss_server_conf *conf,
         && !ap_strcasestr(attrs, "secure")) {
         secure = "; Secure";
     }
+    return apr_pstrcat(r->pool, name, "=", value, *attrs ? "; " : "", attrs,
+                       secure, extra, NULL);
+}
+
+void ss_set_cookie(request_rec *r, const ss_server_conf *conf,
+                   const char *value, const char *extra)
+{
     apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   apr_pstrcat(r->pool, ss_cookie_name(conf), "=", value,
-                               *attrs ? "; " : "", attrs, secure, extra,
-                               NULL));
+                   ss_cookie_header(r, conf, ss_cookie_name(conf), value,
+                                    extra));
     /* A response that sets a session must never be cached for others. */
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
 }
@@ -224,7 +231,7 @@ static st_status_t store_new(request_rec *r, const ss_server_conf *conf,
     int tries;
 
     policy.refuse_when_full = conf->mc->refuse_when_full;
-    policy.max_per_user = 0;
+    policy.max_per_user = ss_max_per_user(conf);
 
     /* 192 random bits do not collide; the loop is for a broken RNG. */
     for (tries = 0; tries < 3; tries++) {
@@ -245,6 +252,12 @@ static void log_create(request_rec *r, const ss_server_conf *conf,
                        const char *user, st_status_t st,
                        const st_create_info_t *info)
 {
+    if (st == ST_OK && info->capped) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "user %s reached "
+                      "SessionStoreMaxPerUser %u; ended %d of their own "
+                      "least recently used sessions", SS_LOG_STR(r, user),
+                      ss_max_per_user(conf), info->capped);
+    }
     if (st == ST_OK && info->evicted) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "full (%u sessions); "
                       "evicted the least recently used session (user %s) to "

@@ -21,16 +21,22 @@
 CLUSTER_REDIS_PID=
 CLUSTER_STACKS=()
 
-# Save and restore the CHAT_* globals of stack.sh, one set per server.
+# Save and restore the CHAT_* globals of stack.sh, one set per server
+# (printf -v assigns the globals: none of these names is local here).
+CLUSTER_VARS=(CHAT_RUN_DIR CHAT_CONF CHAT_HTTP_PORT CHAT_BACKEND_SOCKET CHAT_URL
+              CHAT_BACKEND_PID CHAT_HTTPD_STARTED)
 cluster_save() {
-    local name=$1
-    eval "CLUSTER_${name}_VARS=\$(declare -p CHAT_RUN_DIR CHAT_CONF CHAT_HTTP_PORT CHAT_BACKEND_PORT CHAT_URL CHAT_BACKEND_PID CHAT_HTTPD_STARTED 2>/dev/null)"
+    local name=$1 v
+    for v in "${CLUSTER_VARS[@]}"; do
+        printf -v "CLUSTER_${name}_$v" '%s' "${!v-}"
+    done
 }
 cluster_load() {
-    local name=$1 vars
-    eval "vars=\$CLUSTER_${name}_VARS"
-    # declare -p prints "declare -- NAME=...": made global again here.
-    eval "${vars//declare -- /declare -g }"
+    local name=$1 v src
+    for v in "${CLUSTER_VARS[@]}"; do
+        src="CLUSTER_${name}_$v"
+        printf -v "$v" '%s' "${!src-}"
+    done
 }
 
 cluster_prepare() {
@@ -50,7 +56,7 @@ cluster_prepare() {
     for name in A B; do
         port=$port_a
         [ "$name" = B ] && port=$port_b
-        ALICE_PASSWORD=$CLUSTER_ALICE_PASSWORD BOB_PASSWORD=$CLUSTER_BOB_PASSWORD BACKEND_PORT= \
+        ALICE_PASSWORD=$CLUSTER_ALICE_PASSWORD BOB_PASSWORD=$CLUSTER_BOB_PASSWORD \
             chat_stack_prepare "$CLUSTER_DIR/$(echo "$name" | tr AB ab)" "$port"
         if [ "$name" = B ]; then
             # Every server signs and checks with the same secret.

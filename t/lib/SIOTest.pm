@@ -57,8 +57,11 @@ sub decode_json {
 sub http {
     my %a = @_;
     my $port = $a{port} || port();
+    # from => '127.x.y.z': the client's own address (any 127.0.0.0/8
+    # address is a distinct client to the server).
     my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
                                      PeerPort => $port,
+                                     ($a{from} ? (LocalAddr => $a{from}) : ()),
                                      Timeout => 5)
         or return { status => 0, error => "connect: $!", headers => [] };
     binmode $sock;
@@ -148,7 +151,8 @@ sub form_body {
 
 # POST the login form; returns the response.  %a: path, host, port,
 # accept, cookie (a Cookie header), extra => [[k, v]...], fields =>
-# [k, v, ...] (instead of username/password), timeout.
+# [k, v, ...] (instead of username/password), timeout, from (the client's
+# address).
 sub login {
     my ($user, $pass, %a) = @_;
     my @fields = $a{fields} ? @{ $a{fields} }
@@ -159,6 +163,7 @@ sub login {
     push @h, @{ $a{extra} || [] };
     return http(method => 'POST', path => $a{path} || '/login',
                 host => $a{host}, port => $a{port}, timeout => $a{timeout},
+                from => $a{from},
                 headers => \@h,
                 body => defined $a{body} ? $a{body} : form_body(@fields));
 }
@@ -320,13 +325,23 @@ sub random_sid {
 
 # The status handler's JSON (undef if it is not JSON).  %a: port, path
 # (default /session-status), check => 1 (adds ?check: "consistent").
+# check => 1 asks for ?check, and asks again while the store paces it
+# ("consistent":null, "... next in N s"), for up to 20 s.
 sub status_json {
     my %a = @_;
-    my $res = http(path => ($a{path} || '/session-status')
-                           . ($a{check} ? '?check' : ''),
-                   port => $a{port},
-                   headers => [['Accept', 'application/json']]);
-    return decode_json($res->{body});
+    my $tries = $a{check} ? 100 : 1;
+    my $st;
+    while ($tries--) {
+        my $res = http(path => ($a{path} || '/session-status')
+                               . ($a{check} ? '?check' : ''),
+                       port => $a{port},
+                       headers => [['Accept', 'application/json']]);
+        $st = decode_json($res->{body});
+        last unless $a{check} && $st && !defined $st->{consistent}
+                    && ($st->{check_error} // '') =~ /next in \d+ s/;
+        select undef, undef, undef, 0.2;
+    }
+    return $st;
 }
 
 sub wait_until {

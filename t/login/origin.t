@@ -74,6 +74,45 @@ ok wait_until(sub { count_lines(error_log(), qr/login posted from another site r
 cmp_ok count_lines(error_log(), qr/login posted from another site refused/) - $warnings,
     '==', @cross + 2, 'one warning per refused login';
 
+# ---- Fetch Metadata: a login with no Origin but Sec-Fetch-Site cross-site ----
+{
+    my $res = login('alice', 'wonderland', accept => 'application/json',
+                    extra => [['Sec-Fetch-Site', 'cross-site']]);
+    is $res->{status}, 403, 'no Origin, Sec-Fetch-Site: cross-site: 403';
+    is scalar(set_cookies($res)), 0, 'no Origin, Sec-Fetch-Site: cross-site: no session';
+    for my $site ('same-origin', 'none') {
+        my $ok = login('alice', 'wonderland', extra => [['Sec-Fetch-Site', $site]]);
+        is $ok->{status}, 303, "Sec-Fetch-Site: $site: 303";
+    }
+    ok wait_until(sub { count_lines(error_log(), qr/login posted from another site refused \(Origin \(none\), Host 127\.0\.0\.1:$port, Sec-Fetch-Site cross-site; SessionStoreLoginCheckOrigin\)/) >= 1 }, 5),
+        'the error log names the Sec-Fetch-Site header';
+}
+
+# ---- logout CSRF: another site must not sign our users out ----
+{
+    my $cookie = login_cookie('alice', 'wonderland', accept => 'application/json');
+    for my $case (['Origin', 'http://evil.example'], ['Origin', 'null'],
+                  ['Sec-Fetch-Site', 'cross-site']) {
+        my $res = http(path => '/logout',
+                       headers => [['Cookie', $cookie], ['Accept', 'application/json'], $case]);
+        is $res->{status}, 403, "logout with $case->[0]: $case->[1]: 403";
+        is_deeply decode_json($res->{body}), { message => 'Cross-site logout refused' },
+            "logout with $case->[0]: $case->[1]: {\"message\":\"Cross-site logout refused\"}";
+        is scalar(set_cookies($res)), 0, "logout with $case->[0]: $case->[1]: the cookie is not expired";
+        is sio_get($cookie, marker())->{status}, 200, "logout with $case->[0]: $case->[1]: the session lives on";
+    }
+    my $post = http(method => 'POST', path => '/logout', body => '',
+                    headers => [['Cookie', $cookie], ['Origin', 'http://evil.example'],
+                                ['Content-Type', 'application/x-www-form-urlencoded']]);
+    is $post->{status}, 403, 'a cross-site POST logout: 403';
+    ok wait_until(sub { count_lines(error_log(), qr/logout requested from another site refused \(Origin http:\/\/evil\.example, Host 127\.0\.0\.1:$port; SessionStoreLoginCheckOrigin\)/) >= 1 }, 5),
+        'the error log names the refused logout';
+    my $same = http(path => '/logout', headers => [['Cookie', $cookie], ['Origin', "http://127.0.0.1:$port"],
+                                                   ['Sec-Fetch-Site', 'same-origin']]);
+    is $same->{status}, 200, 'a same-origin logout: 200';
+    is sio_get($cookie, marker())->{status}, 401, 'and the session is gone';
+}
+
 # ---- SessionStoreLoginCheckOrigin Off ----
 for my $origin ('http://evil.example', 'null') {
     my $res = origin_login($origin, path => '/login-any-origin');

@@ -50,7 +50,17 @@ my @cases = (
     ['/%0D%0ALocation:%20https://evil.example', 400],
     ['/%00//evil.example',                 400],
     ['/%252F%252Fevil.example',            '/%2F%2Fevil.example'],  # a literal path
-    ['/..//evil.example',                  '/..//evil.example'],    # same host after dot-segments
+    # Dot segments: the browser resolves /.//evil.example to the path
+    # //evil.example on our host, an open redirect as soon as a page
+    # echoes its own path into a link.  Refused, encoded dots too.
+    ['/..//evil.example',                  $DEFAULT],
+    ['/.//evil.example',                   $DEFAULT],
+    ['/%2e//evil.example',                 $DEFAULT],
+    ['/%252e//evil.example',               $DEFAULT],   # decodes to /%2e//...
+    ['/chat/../../evil.example',           $DEFAULT],
+    ['/chat/..',                           $DEFAULT],
+    ['/chat.html',                         '/chat.html'],
+    ['/a..b/...',                          '/a..b/...'],
     ['/chat?next=//evil.example',          '/chat?next=//evil.example'],
     ['/chat#//evil.example',               '/chat#//evil.example'],
     ['/' . ('a' x 3000),                   400],                    # longer than the field

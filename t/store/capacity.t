@@ -1,7 +1,10 @@
 # SessionStoreCapacity: the suite's server holds 50 sessions (global
-# setting, t/conf/extra.conf.in).  Sixty logins evict the least recently
+# setting, t/conf/extra.conf.in).  Sixty logins, of two users (each stays
+# under SessionStoreMaxPerUser's default of 32), evict the least recently
 # used: the first ones are gone, the status counts the evictions, the
-# error log says to raise SessionStoreCapacity.  SessionStoreWhenFull
+# error log says to raise SessionStoreCapacity.  SessionStoreMaxPerUser
+# gets a server of its own: one account logging in again and again ends
+# only its own sessions, never another user's.  SessionStoreWhenFull
 # refuse, a global setting too, gets an httpd of its own: the login that
 # does not fit is refused with 503 and nobody's session is dropped.
 use strict;
@@ -18,7 +21,8 @@ use SIOTest::Server;
     my $before = status_json();
     is $before->{capacity}, 50, 'the suite\'s store holds 50 sessions';
     my $log_before = count_lines(error_log(), qr/full \(50 sessions\); evicted the least recently used session/);
-    my @cookies = map { login_cookie('alice', 'wonderland', accept => 'application/json') } 1 .. 60;
+    my @cookies = map { $_ % 2 ? login_cookie('alice', 'wonderland', accept => 'application/json')
+                               : login_cookie('bob', 'builder', accept => 'application/json') } 1 .. 60;
     my $after = status_json();
     is $after->{sessions}, 50, 'after 60 logins the store is full: 50 sessions';
     my $evicted = $after->{evictions} - $before->{evictions};
@@ -31,7 +35,7 @@ use SIOTest::Server;
     }
     is_deeply [map { sio_get($cookies[$_], marker())->{status} } 10 .. 59], [(200) x 50],
         'the last 50 logins all still work';
-    ok wait_until(sub { count_lines(error_log(), qr/full \(50 sessions\); evicted the least recently used session \(user alice\) to make room\. Raise SessionStoreCapacity\./) - $log_before >= 10 }, 5),
+    ok wait_until(sub { count_lines(error_log(), qr/full \(50 sessions\); evicted the least recently used session \(user (?:alice|bob)\) to make room\. Raise SessionStoreCapacity\./) - $log_before >= 10 }, 5),
         'the error log says a session was evicted and to raise SessionStoreCapacity, once per eviction';
     ok status_json(check => 1)->{consistent}, 'status?check: consistent after the evictions';
 }
@@ -87,6 +91,51 @@ CONF
         200, 'one logout';
     is login('bob', 'builder', port => $port, accept => 'application/json')->{status}, 200,
         'frees room for the next login';
+    $srv->stop;
+}
+
+# ---- SessionStoreMaxPerUser, on a server of its own ----
+{
+    my $srv = SIOTest::Server->new(name => 'peruser', conf => <<'CONF');
+SessionStoreSecret "capacity.t: the per-user server's own secret, 40+ chars"
+SessionStoreCapacity 10
+SessionStoreMaxPerUser 3
+AliasMatch "^/socket\.io/" "@dir@/handshake.txt"
+<Directory "@dir@">
+    Require all granted
+</Directory>
+<Location /login>
+    SetHandler session-store-login
+    SessionStoreLoginProvider file
+    AuthUserFile "@t_conf@/htpasswd"
+    SessionStoreLoginThrottle Off
+</Location>
+<Location /session-status>
+    SetHandler session-store-status
+</Location>
+<Location /socket.io/>
+    AuthType SocketIO
+    Require valid-user
+</Location>
+CONF
+    open my $fh, '>', catfile($srv->dir, 'handshake.txt') or die $!;
+    print $fh qq(0{"sid":"static"}\n);
+    close $fh;
+    ok $srv->start, 'SessionStoreMaxPerUser 3: httpd starts' or diag $srv->start_output;
+    my $port = $srv->port;
+    my @bob = map { login_cookie('bob', 'builder', port => $port, accept => 'application/json') } 1 .. 2;
+    my @alice = map { login_cookie('alice', 'wonderland', port => $port,
+                                   accept => 'application/json') } 1 .. 20;
+    is_deeply [map { sio_get($_, marker(), port => $port)->{status} } @bob], [200, 200],
+        'twenty logins of alice in a store of 10: both of bob\'s sessions stay';
+    is_deeply [map { sio_get($alice[$_], marker(), port => $port)->{status} } 0 .. 19],
+        [(401) x 17, (200) x 3], 'alice holds her last three sessions, the older ones ended';
+    my $st = status_json(port => $port, check => 1);
+    is $st->{sessions}, 5, 'status: 5 sessions (2 of bob, 3 of alice)';
+    ok $st->{consistent}, 'status?check: consistent';
+    is count_lines($srv->error_log, qr/user alice reached SessionStoreMaxPerUser 3; ended 1 of their own least recently used sessions/),
+        17, 'the error log names the user and how many of theirs ended, once per login beyond the cap';
+    unlike $srv->error_log, qr/evicted the least recently used session/, 'no other eviction';
     $srv->stop;
 }
 

@@ -16,6 +16,7 @@ use SIOTest::Server;
 my $CONF = <<'CONF';
 SessionStoreSecret "persist.t: the secret of this server alone, 40+ chars"
 SessionStoreCapacity 100
+SessionStoreMaxPerUser 2
 SessionStorePersistFile "@dir@/sessions.db"
 SessionStorePersistInterval @interval@
 AliasMatch "^/socket\.io/" "@dir@/handshake.txt"
@@ -165,6 +166,29 @@ like $srv->error_log, qr/SessionStorePersistFile \Q$file\E refused: not a sessio
     'and why (not a session file)';
 is refusal($fresh), '401 No session found', 'the last session is gone (401)';
 ok status_json(port => $srv->port, check => 1)->{consistent}, 'status?check: consistent';
+$srv->stop;
+
+# ---- ends after the last save survive a crash (issue #10): the journal ----
+unlink $file;
+$srv->set_conf(conf_with_interval(1));
+start_ok('start for the journal');
+my $carol = login_on_srv('alice');
+my @bobs = map { login_on_srv('bob') } 1 .. 2;
+ok wait_until(sub { (file_count() // 0) == 3 }, 25), 'the parent saved three sessions';
+is http(path => '/logout', port => $srv->port,
+        headers => [['Cookie', $carol]])->{status}, 200, 'after the save, alice logs out';
+my $third = login_on_srv('bob');
+is refusal($bobs[0]), '401 No session found',
+    'and a third login of bob ends his oldest (SessionStoreMaxPerUser 2)';
+$srv->kill_all;    # before the next save: the file still holds both
+ok !http(path => '/session-status', port => $srv->port)->{status}, 'httpd SIGKILLed';
+is file_count(), 3, 'the file still holds the ended sessions';
+start_ok('start after the crash, with the journal');
+is refusal($carol), '401 No session found', 'the logged-out session did not come back';
+is refusal($bobs[0]), '401 No session found', 'nor the evicted one';
+is handshake_as($bobs[1]), 'bob', 'bob\'s second session is there';
+like $srv->error_log, qr/sessions loaded from \Q$file\E \(.*2 ended after the save it holds\)/,
+    'the error log counts the ends replayed from the journal';
 $srv->stop;
 
 unlike $srv->error_log, qr/exit signal (?!Killed)|Segmentation/,

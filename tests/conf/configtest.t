@@ -123,6 +123,7 @@ my $good_secret = "SessionStoreSecret 0123456789abcdef0123456789abcdef\n";
 spew("$tmp/world.secret", "0123456789abcdef0123456789abcdef\n", 0644);
 spew("$tmp/empty.secret", "# only a comment\n\n", 0600);
 spew("$tmp/three.auth", "user password extra\n", 0600);
+spew("$tmp/group.secret", "0123456789abcdef0123456789abcdef\n", 0640);
 my @broken = (
     [ "a login handler without a secret", "<Location /login>\nSetHandler session-store-login\n</Location>\n",
       qr/SetHandler on line \d+ of \S+ needs a secret, and server \S+ has none: set SessionStoreSecret/ ],
@@ -130,6 +131,22 @@ my @broken = (
       qr/SessionStoreSecretFile.*nope\.secret/ ],
     [ "secret file readable by all", "SessionStoreSecretFile $tmp/world.secret\n",
       qr/SessionStoreSecretFile.*readable by every user/ ],
+    [ "secret file readable by its group", "SessionStoreSecretFile $tmp/group.secret\n",
+      qr/SessionStoreSecretFile: \S+group\.secret is readable by its group; run chmod 600 \S+group\.secret/ ],
+    [ "capacity beyond the platform", $good_secret . "SessionStoreCapacity 4294967295\n",
+      qr/SessionStoreCapacity: '4294967295' is not a whole number from 1 to \d+/ ],
+    [ "max per user not a number", $good_secret . "SessionStoreMaxPerUser many\n",
+      qr/SessionStoreMaxPerUser: 'many'/ ],
+    [ "__Host- cookie without Secure", $good_secret . "SessionStoreCookieName __Host-sid\n",
+      qr/SessionStoreCookieName __Host-sid with SessionStoreCookieAttributes "Path=\/; HttpOnly; SameSite=Lax" in server \S*: a __Host- cookie needs Secure/ ],
+    [ "__Host- cookie with a Domain", $good_secret . "SessionStoreCookieName __Host-sid\n"
+        . "SessionStoreCookieAttributes \"Secure; Path=/; Domain=example.com\"\n",
+      qr/SessionStoreCookieName __Host-sid .*: a __Host- cookie may not have a Domain/ ],
+    [ "__Host- cookie with another Path", $good_secret . "SessionStoreCookieName __Host-sid\n"
+        . "SessionStoreCookieAttributes \"Secure; Path=/app\"\n",
+      qr/SessionStoreCookieName __Host-sid .*: a __Host- cookie needs Path=\// ],
+    [ "__Secure- cookie without Secure", $good_secret . "SessionStoreCookieName __Secure-sid\n",
+      qr/SessionStoreCookieName __Secure-sid .*: a __Secure- cookie needs Secure/ ],
     [ "secret file without a secret", "SessionStoreSecretFile $tmp/empty.secret\n",
       qr/SessionStoreSecretFile.*holds no secret/ ],
     [ "two secret directives", $good_secret . "SessionStoreSecretFile $tmp/session-store.secret\n",
@@ -178,6 +195,15 @@ for my $case (@broken) {
     my ($rc, $out) = configtest("broken-$name", $base . $lines);
     isnt($rc, 0, "configtest fails: $what");
     like($out, $want, "and names the directive: $what");
+}
+
+# A __Host- cookie with the attributes it needs passes.
+{
+    my ($rc, $out) = configtest("host-prefix", $base . $good_secret
+        . "SessionStoreCookieName __Host-sid\n"
+        . "SessionStoreCookieAttributes \"Secure; Path=/; HttpOnly; SameSite=Lax\"\n");
+    is($rc, 0, "SessionStoreCookieName __Host-sid with Secure and Path=/ passes -t")
+        or diag($out);
 }
 
 # Loaded, with no secret and nothing using them (a package's postinst

@@ -2,6 +2,7 @@
  * t_persist.c: saving the session table to a file and loading it back.
  */
 #include "../../core/session_persist.h"
+#include "../../core/session_journal.h"
 #include "tap.h"
 
 #include <fcntl.h>
@@ -43,6 +44,80 @@ static void corrupt_byte(const char *path, off_t at)
     c ^= 0x40;
     pwrite(fd, &c, 1, at);
     close(fd);
+}
+
+/* Ends after the last save survive a crash: the journal replayed over
+ * the loaded file ends them again. */
+static void test_journal(void)
+{
+    char dir[] = "/tmp/t_journal.XXXXXX", path[256], jpath[256], err[512];
+    st_table_t a = new_table(16), b;
+    sp_result_t res;
+    int64_t now = 1000 * SEC;
+    int i;
+
+    ok(mkdtemp(dir) != NULL, "scratch dir for the journal");
+    snprintf(path, sizeof(path), "%s/sessions", dir);
+    snprintf(jpath, sizeof(jpath), "%s/sessions.ends", dir);
+    for (i = 1; i <= 6; i++) {
+        st_session_t s = sess(i, now, 1000);
+        if (i >= 4) {
+            snprintf(s.user, sizeof(s.user), "Mallory\n\"x\"");
+        }
+        st_create(&a, &s, now, 0, NULL);
+    }
+    sp_save(&a, path, now + SEC, &res, err, sizeof(err));
+    /* After the save: a logout, and a revocation of a user. */
+    st_destroy(&a, sess(2, 0, 0).id);
+    is_int(sj_end_session(jpath, sess(2, 0, 0).id, now + 2 * SEC), 0,
+           "a logout journaled");
+    is_int(sj_end_user(jpath, "Mallory\n\"x\"", now + 3 * SEC), 0,
+           "a revocation of every session of a user journaled");
+    {
+        st_session_t later = sess(7, now + 4 * SEC, 1000);
+        snprintf(later.user, sizeof(later.user), "Mallory\n\"x\"");
+        b = new_table(16);
+        st_create(&b, &later, now + 4 * SEC, 0, NULL);
+    }
+    /* A crash: the file of the save before the ends, plus the journal. */
+    sp_load(&b, path, now + 6 * SEC, &res, err, sizeof(err));
+    is_int(sj_replay(&b, jpath, err, sizeof(err)), 4,
+           "replay ends what the file still held (1 logout, 3 revoked)");
+    is_int(st_lookup(&b, sess(2, 0, 0).id, NULL, now + 6 * SEC, 0, NULL),
+           ST_NOT_FOUND, "the logged-out session stays ended");
+    is_int(st_lookup(&b, sess(5, 0, 0).id, NULL, now + 6 * SEC, 0, NULL),
+           ST_NOT_FOUND, "a revoked session stays ended");
+    is_int(st_lookup(&b, sess(7, 0, 0).id, NULL, now + 6 * SEC, 0, NULL),
+           ST_OK, "a login after the revocation is kept");
+    is_int(st_lookup(&b, sess(1, 0, 0).id, NULL, now + 6 * SEC, 0, NULL),
+           ST_OK, "other sessions are kept");
+    is_int(sj_replay(&b, jpath, err, sizeof(err)), 0, "replaying twice "
+           "ends nothing more");
+    {
+        FILE *f = fopen(jpath, "a");
+        fputs("E 12 short\nU x 00\nZ 1 2\nE 99 ", f);
+        fclose(f);
+        is_int(sj_replay(&b, jpath, err, sizeof(err)), 0,
+               "bad and cut-short lines are skipped");
+    }
+    is_int(sj_prune(jpath, now + 3 * SEC, err, sizeof(err)), 0,
+           "prune after a save");
+    {
+        struct stat st;
+        stat(jpath, &st);
+        ok(st.st_size > 0 && st.st_size < 200 && (st.st_mode & 0777) == 0600,
+           "only the revocation at the save's time is left (%lld bytes)",
+           (long long)st.st_size);
+    }
+    sj_prune(jpath, now + 100 * SEC, err, sizeof(err));
+    chmod(jpath, 0622);
+    is_int(sj_replay(&b, jpath, err, sizeof(err)), -1,
+           "a journal others may write is refused");
+    printf("# %s\n", err);
+    unlink(jpath);
+    is_int(sj_replay(&b, jpath, err, sizeof(err)), 0, "no journal: nothing");
+    unlink(path);
+    rmdir(dir);
 }
 
 int main(void)
@@ -135,5 +210,6 @@ int main(void)
            "a save into a missing directory fails with a reason");
     printf("# %s\n", err);
     rmdir(dir);
+    test_journal();
     return done_testing();
 }

@@ -19,6 +19,51 @@ static void test_token(void)
     ok(!sx_is_token("caf\xc3\xa9"), "non-ASCII is not");
 }
 
+static void test_plain_local_path(void)
+{
+    ok(sx_is_plain_local_path("/chat/room?x=/../#/./"), "no dot segment in "
+       "the path (query and fragment not looked at)");
+    ok(sx_is_plain_local_path("/a.b/..c/.../x."), "dots inside names are fine");
+    ok(!sx_is_plain_local_path("/.//evil.example"), "/.//evil.example");
+    ok(!sx_is_plain_local_path("/..//evil.example"), "/..//evil.example");
+    ok(!sx_is_plain_local_path("/a/../b"), "a .. segment");
+    ok(!sx_is_plain_local_path("/a/."), "a trailing . segment");
+    ok(!sx_is_plain_local_path("/%2e//evil.example"), "%%2e");
+    ok(!sx_is_plain_local_path("/%2E%2e/x"), "%%2E%%2e");
+    ok(!sx_is_plain_local_path("/.%2E?x"), ".%%2E before a query");
+    ok(!sx_is_plain_local_path("//evil.example"), "not local at all");
+}
+
+static void test_cookie_prefix(void)
+{
+    ok(!sx_cookie_prefix_error("express.sid", ""), "no prefix, no rule");
+    ok(!sx_cookie_prefix_error("__Host-sid", "Secure; Path=/; HttpOnly"),
+       "__Host- with Secure and Path=/");
+    ok(!sx_cookie_prefix_error("__host-sid", "path = / ;secure"),
+       "attribute names and spaces as browsers read them");
+    ok(sx_cookie_prefix_error("__Host-sid", "Path=/; HttpOnly") != NULL,
+       "__Host- without Secure");
+    ok(sx_cookie_prefix_error("__HOST-sid", "Path=/") != NULL,
+       "the prefix in another case counts too");
+    ok(sx_cookie_prefix_error("__Host-sid", "Secure") != NULL,
+       "__Host- without Path");
+    ok(sx_cookie_prefix_error("__Host-sid", "Secure; Path=/app") != NULL,
+       "__Host- with another Path");
+    ok(sx_cookie_prefix_error("__Host-sid", "Secure; Path=/; Path=/x") != NULL,
+       "the last Path counts");
+    ok(sx_cookie_prefix_error("__Host-sid",
+                              "Secure; Path=/; Domain=example.com") != NULL,
+       "__Host- with a Domain");
+    ok(sx_cookie_prefix_error("__Host-sid", "Secure; Path=/; SecureX") == NULL,
+       "SecureX is not Secure, but Secure is there");
+    ok(sx_cookie_prefix_error("__Host-sid", "Path=/; NotSecure") != NULL,
+       "NotSecure is not Secure");
+    ok(!sx_cookie_prefix_error("__Secure-sid", "Secure; Domain=example.com"),
+       "__Secure- with Secure (a Domain is allowed)");
+    ok(sx_cookie_prefix_error("__Secure-sid", "Path=/") != NULL,
+       "__Secure- without Secure");
+}
+
 static void test_local_path(void)
 {
     char *longest = malloc(SX_LOCAL_PATH_MAX + 2);
@@ -73,6 +118,8 @@ int main(void)
 {
     test_token();
     test_local_path();
+    test_plain_local_path();
+    test_cookie_prefix();
     test_header_name();
     test_hex_and_ids();
     return done_testing();

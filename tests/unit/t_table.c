@@ -56,6 +56,13 @@ static int table_ok(st_table_t *t, const char *what)
     return rv == 0;
 }
 
+static int count_one(void *ctx, const st_session_t *s)
+{
+    (void)s;
+    (*(long *)ctx)++;
+    return 0;
+}
+
 static void test_basics(void)
 {
     size_t size = st_table_size(8);
@@ -261,18 +268,134 @@ static void test_destroy_user(void)
         st_session_t s = sess(i, i % 3 == 0 ? "carol" : "dave", now);
         st_create(&t, &s, now, 0, NULL);
     }
+    {
+        long count = 0;
+        is_int(st_foreach_user(&t, "carol", now, count_one, &count), 10,
+               "foreach_user finds carol's ten");
+        is_int(count, 10, "and calls back once each");
+    }
     n = st_destroy_user(&t, "carol");
     is_int(n, 10, "destroy every session of one user");
+    is_int(st_foreach_user(&t, "dave", now, count_one, &(long){0}), 20,
+           "dave's twenty stay");
     is_int(st_destroy_user(&t, "nobody"), 0, "nobody has none");
     table_ok(&t, "after destroy by user");
     munmap(mem, size);
 }
 
-static int count_one(void *ctx, const st_session_t *s)
+/* SessionStoreMaxPerUser: a login beyond the cap ends that user's least
+ * recently used session, never another user's, even in a full table. */
+static void test_max_per_user(void)
 {
-    (void)s;
-    (*(long *)ctx)++;
-    return 0;
+    size_t size = st_table_size(8);
+    void *mem = shared_block(size);
+    st_table_t t;
+    st_create_opts_t opts;
+    st_create_info_t info;
+    st_session_t s, out;
+    int64_t now = 100 * SEC;
+    unsigned i;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.max_per_user = 3;
+    st_table_init(&t, mem, size, 8, 21);
+    for (i = 0; i < 5; i++) {
+        s = sess(100 + i, "bob", now);
+        st_create(&t, &s, now, 0, NULL);
+    }
+    for (i = 0; i < 3; i++) {
+        s = sess(i, "alice", now + 1 + i);
+        is_int(st_create_with(&t, &s, now + 1 + i, &opts, &info), ST_OK,
+               "alice's session %u", i + 1);
+        ok(!info.capped && !info.evicted, "nothing ended for it");
+    }
+    /* alice's first session is used again: her second is now her least
+     * recently used, though bob's are older still. */
+    st_lookup(&t, sess(0, "", 0).id, NULL, now + 10, 1, NULL);
+    s = sess(3, "alice", now + 11);
+    is_int(st_create_with(&t, &s, now + 11, &opts, &info), ST_OK,
+           "a fourth login of alice");
+    is_int(info.capped, 1, "ended one of her own sessions");
+    ok(!info.evicted, "and no one else's");
+    is_int(st_lookup(&t, sess(1, "", 0).id, NULL, now + 12, 0, NULL),
+           ST_NOT_FOUND, "her least recently used one");
+    is_int(st_lookup(&t, sess(0, "", 0).id, NULL, now + 12, 0, &out), ST_OK,
+           "her recently used first one stays");
+    for (i = 0; i < 5; i++) {
+        is_int(st_lookup(&t, sess(100 + i, "", 0).id, NULL, now + 12, 0,
+                         NULL), ST_OK, "bob's session %u stays", i + 1);
+    }
+    /* Sixty more logins of alice in this full table: bob keeps all five. */
+    for (i = 10; i < 70; i++) {
+        s = sess(i, "alice", now + 20 + i);
+        st_create_with(&t, &s, now + 20 + i, &opts, &info);
+    }
+    is_int(st_foreach_user(&t, "bob", now + 100, count_one,
+                           &(long){0}), 5, "bob still has five sessions");
+    is_int(st_foreach_user(&t, "alice", now + 100, count_one,
+                           &(long){0}), 3, "alice holds her three");
+    table_ok(&t, "after capped logins");
+
+    /* Her expired sessions go before a live one. */
+    s = sess(200, "carol", now);
+    s.idle_timeout = 5;
+    st_create_with(&t, &s, now, &opts, &info);
+    for (i = 201; i < 203; i++) {
+        s = sess(i, "carol", now + 100 * SEC);
+        st_create_with(&t, &s, now + 100 * SEC, &opts, &info);
+    }
+    s = sess(203, "carol", now + 100 * SEC);
+    st_create_with(&t, &s, now + 100 * SEC, &opts, &info);
+    ok(!info.capped, "an expired session of hers made the room");
+    is_int(st_foreach_user(&t, "carol", now + 100 * SEC, count_one,
+                           &(long){0}), 3, "three live for carol");
+
+    /* A lower cap after a restart ends as many as needed at once. */
+    opts.max_per_user = 1;
+    s = sess(300, "alice", now + 200 * SEC);
+    st_create_with(&t, &s, now + 200 * SEC, &opts, &info);
+    is_int(info.capped, 3, "cap lowered to 1: her three others end");
+    opts.max_per_user = 0;
+    for (i = 301; i < 320; i++) {
+        s = sess(i, "dave", now + 300 * SEC);
+        st_create_with(&t, &s, now + 300 * SEC, &opts, &info);
+    }
+    is_int(st_foreach_user(&t, "dave", now + 300 * SEC, count_one,
+                           &(long){0}), 8, "no cap: the table's LRU rule "
+           "alone");
+    table_ok(&t, "after cap changes");
+    munmap(mem, size);
+}
+
+/* Ended sessions are reported by id, for the persist journal. */
+static void note_id(void *ctx, const char *id)
+{
+    strcpy(ctx, id);
+}
+
+static void test_ended_ids(void)
+{
+    size_t size = st_table_size(2);
+    void *mem = shared_block(size);
+    st_table_t t;
+    st_create_opts_t opts;
+    st_session_t s;
+    char ended[ST_ID_LEN + 1] = "";
+    int64_t now = 100 * SEC;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.ended = note_id;
+    opts.ended_ctx = ended;
+    st_table_init(&t, mem, size, 2, 4);
+    s = sess(1, "a", now);
+    st_create_with(&t, &s, now, &opts, NULL);
+    s = sess(2, "b", now + 1);
+    st_create_with(&t, &s, now + 1, &opts, NULL);
+    is_str(ended, "", "no session ended yet");
+    s = sess(3, "c", now + 2);
+    st_create_with(&t, &s, now + 2, &opts, NULL);
+    is_str(ended, sess(1, "", 0).id, "the evicted id is reported");
+    munmap(mem, size);
 }
 
 static void test_foreach(void)
@@ -346,20 +469,72 @@ static void test_owner_dead(void)
     munmap(mem, size);
 }
 
-/* Many processes at once, then a kill storm. */
+/* Many processes at once, then a kill storm.  Every field of session n
+ * is derived from n, so a slot pieced together from two sessions (a
+ * state published before the copy, or a release that leaves a freed slot
+ * marked used) shows. */
+static st_session_t storm_sess(unsigned n, int64_t now)
+{
+    char user[16];
+    st_session_t s;
+
+    snprintf(user, sizeof(user), "w%u", n % 10);
+    s = sess(n, user, now);
+    snprintf(s.remote, sizeof(s.remote), "10.0.%u.%u", n / 256, n % 256);
+    memset(s.realm, (int)(n & 0xff), sizeof(s.realm));
+    return s;
+}
+
+/* The n of an id made by make_id (its first five characters). */
+static unsigned id_number(const char *id)
+{
+    static const char a[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned n = 0;
+    int k;
+    for (k = 0; k < 5; k++) {
+        unsigned v = (unsigned)(strchr(a, id[k]) - a) ^ ((unsigned)(k * 7) & 63);
+        n |= v << (k * 6);
+    }
+    return n;
+}
+
+static int storm_sess_whole(void *ctx, const st_session_t *got)
+{
+    st_session_t want = storm_sess(id_number(got->id), got->created);
+    int whole = strcmp(got->id, want.id) == 0
+                && strcmp(got->user, want.user) == 0
+                && strcmp(got->remote, want.remote) == 0
+                && memcmp(got->realm, want.realm, ST_REALM_LEN) == 0;
+    if (!whole) {
+        (*(long *)ctx)++;
+        printf("#   torn slot: id %s user %s remote %s\n", got->id, got->user,
+               got->remote);
+    }
+    return 0;
+}
+
 static void worker(st_table_t *t, unsigned seed, int rounds)
 {
     int64_t now = 100 * SEC;
+    st_create_opts_t opts;
     int i;
 
+    memset(&opts, 0, sizeof(opts));
+    opts.max_per_user = 40;
     srand(seed);
     for (i = 0; i < rounds; i++) {
         unsigned n = (unsigned)rand() % 3000;
-        st_session_t s = sess(n, "w", now + i);
-        switch (rand() % 4) {
+        st_session_t s = storm_sess(n, now + i);
+        switch (rand() % 5) {
         case 0:
         case 1:
-            st_create(t, &s, now + i, 0, NULL);
+            st_create_with(t, &s, now + i, &opts, NULL);
+            break;
+        case 4:
+            if (rand() % 50 == 0) {
+                st_destroy_user(t, s.user);
+            }
             break;
         case 2:
             st_lookup(t, s.id, NULL, now + i, 1, NULL);
@@ -419,6 +594,11 @@ static void test_concurrency(void)
     ok(1, "120 workers killed with SIGKILL mid-work");
     table_ok(&t, "after the kill storm");
     {
+        long torn = 0;
+        st_foreach(&t, 100 * SEC, storm_sess_whole, &torn);
+        is_int(torn, 0, "no session pieced together from two");
+    }
+    {
         st_session_t s = sess(77777, "after", 200 * SEC);
         st_destroy(&t, s.id);
         is_int(st_create(&t, &s, 200 * SEC, 0, NULL), ST_OK,
@@ -430,6 +610,34 @@ static void test_concurrency(void)
     munmap(mem, size);
 }
 
+/* ?check is paced: after a walk of d, none for ST_CHECK_PACE * d. */
+static void test_check_paced(void)
+{
+    enum { CAP = 100000 };
+    size_t size = st_table_size(CAP);
+    void *mem = shared_block(size);
+    st_table_t t;
+    char err[200];
+    int64_t retry = -1;
+    unsigned i;
+
+    st_table_init(&t, mem, size, CAP, 8);
+    for (i = 0; i < CAP / 2; i++) {
+        st_session_t s = sess(i, i % 2 ? "p" : "q", 100 * SEC);
+        st_create(&t, &s, 100 * SEC, 0, NULL);
+    }
+    is_int(st_check_paced(&t, err, sizeof(err), &retry), 0,
+           "the first check runs");
+    is_int(st_check_paced(&t, err, sizeof(err), &retry), 1,
+           "one right after it is not run");
+    ok(retry >= 1, "and says when to come back (%lld s): %s",
+       (long long)retry, err);
+    t.hdr->check_not_before = 0;
+    is_int(st_check_paced(&t, err, sizeof(err), &retry), 0,
+           "once the pause is over, it runs again");
+    munmap(mem, size);
+}
+
 static void test_sizes(void)
 {
     size_t per = st_table_size(1000000) / 1000000;
@@ -438,6 +646,15 @@ static void test_sizes(void)
        st_table_size(1000000), per);
     ok(st_table_init(&(st_table_t){0}, shared_block(64), 64, 0, 0) != 0,
        "capacity 0 refused");
+    ok(st_max_capacity() <= ST_CAPACITY_MAX
+       && (sizeof(size_t) > 4 ? st_max_capacity() == ST_CAPACITY_MAX
+                              : st_max_capacity() < 8000000),
+       "capacity capped by what the platform addresses (%u)",
+       st_max_capacity());
+    ok(st_table_size(st_max_capacity()) != 0
+       && (st_max_capacity() == UINT32_MAX
+           || st_table_size(st_max_capacity() + 1) == 0),
+       "no size_t overflow at the cap, none above it");
 }
 
 int main(void)
@@ -447,9 +664,12 @@ int main(void)
     test_realm();
     test_lru();
     test_destroy_user();
+    test_max_per_user();
+    test_ended_ids();
     test_foreach();
     test_owner_dead();
     test_concurrency();
+    test_check_paced();
     test_sizes();
     return done_testing();
 }

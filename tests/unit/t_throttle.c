@@ -18,6 +18,86 @@ static int attempt(lt_table_t *t, const char *key, uint32_t max,
     return lt_attempt(t, key, max, 300, now, v);
 }
 
+/* Address floods (issue #10): the 503 they caused, and what takes its
+ * place now. */
+static void test_flood(void)
+{
+    size_t size = lt_table_size(1024);
+    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0), *mem2;
+    lt_table_t t, t2;
+    lt_verdict_t v;
+    const char *counted[2], *by;
+    int64_t now = 5000 * SEC;
+    int i, k, passed = 0, refused = 0;
+
+    /* One /52: 4096 /64s, three failures each, as the review did.  Their
+     * /48 is throttled after 16 x 3 failures, before they fill anything. */
+    lt_table_init(&t, mem, size, 1024, 7);
+    for (i = 0; i < 4096; i++) {
+        char exact[64];
+        snprintf(exact, sizeof(exact), "a:2001:db8:0:%x::/64", i);
+        for (k = 0; k < 3; k++) {
+            refused += lt_attempt_address(&t, exact, "a:2001:db8::/48", 3,
+                                          48, 30, 300, now, &v,
+                                          counted, &by) != 0;
+        }
+    }
+    is_int(refused, 0, "a /52 flood: never unavailable");
+    ok(v.throttled && by && !strcmp(by, "a:2001:db8::/48") && !counted[0],
+       "the flood's /48 is throttled (and the refusal not counted)");
+    for (i = 0; i < 1000; i++) {
+        char exact[64], block[64];
+        snprintf(exact, sizeof(exact), "a:10.%d.%d.1", i / 250, i % 250);
+        snprintf(block, sizeof(block), "a:10.%d.%d.0/24", i / 250, i % 250);
+        lt_attempt_address(&t, exact, block, 3, 48, 30, 300, now, &v,
+                           counted, &by);
+        passed += !v.throttled && counted[1] && !strcmp(counted[1], exact);
+    }
+    is_int(passed, 1000, "then 1000 other clients are each counted under "
+           "their own address and let through");
+
+    /* Thousands of /48s (or a bigger table): whatever finds no room goes
+     * to the slow lane, counted and throttled there, never refused for
+     * want of an entry (plain lt_attempt's -1, which was the 503). */
+    size = lt_table_size(64);
+    mem2 = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    lt_table_init(&t2, mem2, size, 64, 9);
+    refused = 0;
+    for (i = 0; i < 2000; i++) {
+        char exact[64], block[64];
+        snprintf(exact, sizeof(exact), "a:2001:%x::/64", i);
+        snprintf(block, sizeof(block), "a:2001:%x::/48", i);
+        for (k = 0; k < 3; k++) {
+            refused += lt_attempt(&t2, exact, 3, 300, now, &v) != 0;
+            lt_attempt_address(&t2, exact, block, 3, 48, 30, 300, now, &v,
+                               counted, &by);
+        }
+    }
+    ok(refused > 0, "plain lt_attempt finds no room (%d times): the table "
+       "is full of throttled keys", refused);
+    is_int(lt_attempt_address(&t2, "a:192.0.2.7", "a:192.0.2.0/24", 3, 48,
+                              30, 300, now, &v, counted, &by), 0,
+           "a new client is still counted");
+    ok(by && !strcmp(by, LT_LANE), "in the slow lane");
+    ok(v.throttled && v.retry_after >= 1 && v.retry_after <= 300,
+       "which the flood has throttled: 429 with Retry-After, not 503");
+    {
+        lt_verdict_t w;
+        int used, through = 0;
+        lt_reset(&t2, LT_LANE);
+        for (i = 0; i < 60; i++) {
+            lt_attempt_first(&t2, NULL, 0, 3, 30, 300, now, &w, &used);
+            through += !w.throttled;
+        }
+        ok(used == 0 && through == 30,
+           "the lane lets its own limit through per window (%d)", through);
+    }
+    munmap(mem, lt_table_size(1024));
+    munmap(mem2, size);
+}
+
 int main(void)
 {
     size_t size = lt_table_size(64);
@@ -136,5 +216,6 @@ int main(void)
         ok(v.throttled, "both attempts counted across processes");
     }
     munmap(mem, size);
+    test_flood();
     return done_testing();
 }
