@@ -150,5 +150,19 @@ sub value { SIOTest::Metrics::value(@_) }
     is $delta->('session_store_errors_total'), 0, 'no store error';
 }
 
+# ---- a throttled login (/throttled-login: 3 failures per user name)
+{
+    my $before = SIOTest::Metrics::scrape();
+    my $who = marker('nobody');
+    my @status = map { login($who, 'wrong', path => '/throttled-login')->{status} } 1 .. 4;
+    is_deeply \@status, [401, 401, 401, 429], 'three failures, then 429';
+    my $after = SIOTest::Metrics::scrape();
+    is value($after, 'session_store_logins_throttled_total')
+       - value($before, 'session_store_logins_throttled_total'), 1, 'one throttled login';
+    is value($after, 'session_store_login_failures_total')
+       - value($before, 'session_store_login_failures_total'), 4,
+        'and four failures: the throttled one is one too';
+}
+
 ok server_alive(), 'the server is still fine';
 done_testing;
