@@ -145,6 +145,13 @@ static const char *html_deadline(request_rec *r, apr_time_t from,
                    : "never";
 }
 
+/* The head of an answer: never cached (it lists who is signed in). */
+static void json_start(request_rec *r)
+{
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    ap_set_content_type(r, "application/json");
+}
+
 static void page_start(request_rec *r, const char *title)
 {
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
@@ -234,8 +241,7 @@ static int list_sessions(request_rec *r, ss_store_t *store, const char *user)
     s = (const st_session_t *)all->elts;
     qsort(all->elts, (size_t)all->nelts, sizeof(*s), most_recent_first);
     if (!wants_html(r)) {
-        apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-        ap_set_content_type(r, "application/json");
+        json_start(r);
         ap_rvputs(r, "{\"user\":", ss_json_string(r->pool, user),
                   ",\"sessions\":[", NULL);
         for (i = 0; i < all->nelts; i++) {
@@ -293,8 +299,7 @@ static int list_users(request_rec *r, ss_store_t *store, const char *after,
     }
     u = (const user_count *)all->elts;
     if (!wants_html(r)) {
-        apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-        ap_set_content_type(r, "application/json");
+        json_start(r);
         ap_rputs("{\"users\":[", r);
         for (i = 0; i < all->nelts; i++) {
             ap_rprintf(r, "%s{\"user\":%s,\"sessions\":%ld}", i ? "," : "",
@@ -385,8 +390,7 @@ static st_status_t revoke_handle(request_rec *r, ss_store_t *store,
 static int revoked(request_rec *r, long n, const char *user)
 {
     if (!wants_html(r)) {
-        apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-        ap_set_content_type(r, "application/json");
+        json_start(r);
         ap_rprintf(r, "{\"revoked\":%ld}\n", n);
         return OK;
     }
