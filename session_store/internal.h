@@ -16,7 +16,7 @@
  *   whoami.c      session-store-whoami: the request's session, untouched
  *   backend*.{c,h} the store's operations and its engines
  * Names shared between files start with ss_; the plain C units of core/
- * keep their own prefixes (sc_, sf_, st_, sp_, lt_, sx_).
+ * keep their own prefixes (sc_, sf_, st_, sp_, lt_, sx_, mx_, up_...).
  */
 #ifndef SESSION_STORE_INTERNAL_H
 #define SESSION_STORE_INTERNAL_H
