@@ -48,6 +48,7 @@ typedef struct {
 static APR_OPTIONAL_FN_TYPE(session_store_lookup) *store_lookup;
 static APR_OPTIONAL_FN_TYPE(session_store_cookie_name) *store_cookie_name;
 static APR_OPTIONAL_FN_TYPE(session_store_reason) *store_reason;
+static APR_OPTIONAL_FN_TYPE(session_store_count_refusal) *count_refusal;
 
 static void *create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -237,9 +238,21 @@ static int is_navigation(request_rec *r)
     return accept && ap_strstr_c(accept, "text/html") != NULL;
 }
 
-static int refuse(request_rec *r, const auth_dir_conf *conf, int status,
-                  const char *reason)
+/* Counted by reason and status in mod_session_store's counters (absent
+ * only with mod_session_store, where nothing is counted). */
+static void counted(session_store_status_t why, int status)
 {
+    if (count_refusal) {
+        count_refusal(why, status);
+    }
+}
+
+static int refuse(request_rec *r, const auth_dir_conf *conf, int status,
+                  session_store_status_t why)
+{
+    const char *reason = store_reason ? store_reason(why)
+                                      : "Session store unavailable";
+
     apr_table_setn(r->notes, NOTE_ERROR, reason);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refused %s %s from %s: %s",
                   r->method,
@@ -250,8 +263,10 @@ static int refuse(request_rec *r, const auth_dir_conf *conf, int status,
         /* headers_out too: httpd's canned 302 page links to it. */
         apr_table_setn(r->headers_out, "Location", conf->login_url);
         apr_table_setn(r->err_headers_out, "Location", conf->login_url);
+        counted(why, HTTP_MOVED_TEMPORARILY);
         return HTTP_MOVED_TEMPORARILY;
     }
+    counted(why, status);
     /* An ErrorDocument set for this status, or a subrequest, gets the
      * usual error path; otherwise the client gets a reason it can read,
      * as JSON (socket.io-client reports it as connect_error). */
@@ -289,7 +304,7 @@ static int auth_check_authn(request_rec *r)
                       "not loaded; refusing %s",
                       ap_escape_logitem(r->pool, r->uri));
         return refuse(r, conf, HTTP_SERVICE_UNAVAILABLE,
-                      "Session store unavailable");
+                      SESSION_STORE_UNAVAILABLE);
     }
     st = store_lookup(r, &session);
     if (conf->strip_cookie == 1) {
@@ -297,10 +312,10 @@ static int auth_check_authn(request_rec *r)
     }
     if (st == SESSION_STORE_UNAVAILABLE) {
         /* Fail closed: no store, no entry. */
-        return refuse(r, conf, HTTP_SERVICE_UNAVAILABLE, store_reason(st));
+        return refuse(r, conf, HTTP_SERVICE_UNAVAILABLE, st);
     }
     if (st != SESSION_STORE_OK) {
-        return refuse(r, conf, fail_status_of(conf), store_reason(st));
+        return refuse(r, conf, fail_status_of(conf), st);
     }
 
     r->user = apr_pstrdup(r->pool, session->user);
@@ -322,6 +337,7 @@ static int auth_note_failure(request_rec *r, const char *auth_type)
     }
     if (r->user && !apr_table_get(r->notes, NOTE_ERROR)) {
         apr_table_setn(r->notes, NOTE_ERROR, "Not authorized");
+        counted(SESSION_STORE_OK, HTTP_UNAUTHORIZED);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user %s is not "
                       "authorized for %s (Require)",
                       ap_escape_logitem(r->pool, r->user),
@@ -363,6 +379,7 @@ static int auth_log_transaction(request_rec *r)
         && !apr_table_get(r->notes, NOTE_AUTHORIZED)
         && !apr_table_get(r->notes, NOTE_ERROR)) {
         apr_table_setn(r->notes, NOTE_ERROR, "Not authorized");
+        counted(SESSION_STORE_OK, HTTP_FORBIDDEN);
     }
     return DECLINED;
 }
@@ -372,6 +389,7 @@ static void auth_optional_fn_retrieve(void)
     store_lookup = APR_RETRIEVE_OPTIONAL_FN(session_store_lookup);
     store_cookie_name = APR_RETRIEVE_OPTIONAL_FN(session_store_cookie_name);
     store_reason = APR_RETRIEVE_OPTIONAL_FN(session_store_reason);
+    count_refusal = APR_RETRIEVE_OPTIONAL_FN(session_store_count_refusal);
 }
 
 static int auth_check_config(apr_pool_t *pconf, apr_pool_t *plog,
