@@ -58,7 +58,8 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "did not start", be->name);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((mc->throttle = ss_throttle_init(pconf, s)) == NULL) {
+    if ((mc->throttle = ss_throttle_init(pconf, s)) == NULL
+        || ss_metrics_init(s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     mc->store = store;
@@ -92,6 +93,7 @@ static void register_hooks(apr_pool_t *p)
 {
     (void)p;
     ss_register_api();
+    ss_metrics_register();
     ap_hook_check_config(store_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(store_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ss_handler, NULL, NULL, APR_HOOK_MIDDLE);

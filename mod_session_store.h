@@ -64,4 +64,12 @@ APR_DECLARE_OPTIONAL_FN(const char *, session_store_cookie_name,
 APR_DECLARE_OPTIONAL_FN(const char *, session_store_reason,
                         (session_store_status_t status));
 
+/* Count a request that AuthType SocketIO refused, by why (SESSION_STORE_OK:
+ * the session was valid and Require refused it) and the status it was
+ * answered with (an HTTP status, or the WebSocket close code of a live
+ * socket ended because its session did).  The counters are shared by
+ * every child; the status handler shows them (?format=prometheus). */
+APR_DECLARE_OPTIONAL_FN(void, session_store_count_refusal,
+                        (session_store_status_t why, int status));
+
 #endif

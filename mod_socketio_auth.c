@@ -53,6 +53,7 @@ static int auth_note_failure(request_rec *r, const char *auth_type)
     }
     if (r->user && !apr_table_get(r->notes, SA_NOTE_ERROR)) {
         apr_table_setn(r->notes, SA_NOTE_ERROR, "Not authorized");
+        sa_count_refusal(SESSION_STORE_OK, HTTP_UNAUTHORIZED);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user %s is not "
                       "authorized for %s (Require)",
                       ap_escape_logitem(r->pool, r->user),
@@ -102,6 +103,7 @@ static int auth_log_transaction(request_rec *r)
         && !apr_table_get(r->notes, SA_NOTE_AUTHORIZED)
         && !apr_table_get(r->notes, SA_NOTE_ERROR)) {
         apr_table_setn(r->notes, SA_NOTE_ERROR, "Not authorized");
+        sa_count_refusal(SESSION_STORE_OK, HTTP_FORBIDDEN);
     }
     return DECLINED;
 }

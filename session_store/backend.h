@@ -67,8 +67,10 @@ struct ss_backend {
     /* Every session of user; how many, or -1. */
     long (*destroy_user)(ss_store_t *st, const char *user);
     /* End the session whose handle (sc_session_handle of its id) is
-     * handle: ST_OK, ST_NOT_FOUND or ST_ERROR. */
-    st_status_t (*destroy_handle)(ss_store_t *st, const char *handle);
+     * handle: ST_OK (its user copied to user, unless NULL),
+     * ST_NOT_FOUND or ST_ERROR. */
+    st_status_t (*destroy_handle)(ss_store_t *st, const char *handle,
+                                  char user[ST_USER_MAX]);
     /* Every live session of user to fn; how many, or -1. */
     long (*list_user)(ss_store_t *st, const char *user, apr_time_t now,
                       ss_session_fn fn, void *ctx);

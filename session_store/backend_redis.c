@@ -423,6 +423,12 @@ st_status_t rd_create(ss_store_t *st, const st_session_t *sess,
 
 st_status_t rd_destroy(ss_store_t *st, const char *id)
 {
+    return rd_destroy_as(st, id, NULL);
+}
+
+st_status_t rd_destroy_as(ss_store_t *st, const char *id,
+                          char user[ST_USER_MAX])
+{
     rd_ctx_t *ctx = st->inst;
     apr_pool_t *p;
     rd_cmd_t cmds[2];
@@ -446,6 +452,9 @@ st_status_t rd_destroy(ss_store_t *st, const char *id)
         RD_COUNT(ctx, destroys);
         if (sj_decode(r[0]->str, r[0]->len, &ctx->user_path, &s, NULL)
             == SJ_OK) {
+            if (user) {
+                apr_cpystrn(user, s.user, ST_USER_MAX);
+            }
             rd_free(2, r);
             rd_cmd(&cmds[0], "ZREM", rd_user_index(p, ctx, s.user), id, NULL);
             /* The session is gone: a failure here only leaves a stale

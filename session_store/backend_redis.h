@@ -120,10 +120,14 @@ void rd_fill(const char *id, const sj_session_t *s, apr_int64_t ttl_ms,
              apr_int64_t pttl, const unsigned char *realm, apr_time_t now,
              st_session_t *out);
 st_status_t rd_destroy(ss_store_t *st, const char *id);
+/* The same, the ended session's user copied to user (unless NULL). */
+st_status_t rd_destroy_as(ss_store_t *st, const char *id,
+                          char user[ST_USER_MAX]);
 
 /* ---- backend_redis_admin.c: what the admin handler asks ---- */
 long rd_destroy_user(ss_store_t *st, const char *user);
-st_status_t rd_destroy_handle(ss_store_t *st, const char *handle);
+st_status_t rd_destroy_handle(ss_store_t *st, const char *handle,
+                              char user[ST_USER_MAX]);
 long rd_list_user(ss_store_t *st, const char *user, apr_time_t now,
                   ss_session_fn fn, void *fctx);
 long rd_list_users(ss_store_t *st, apr_time_t now, const char *cursor,

@@ -58,7 +58,8 @@ long rd_destroy_user(ss_store_t *st, const char *user)
     return ended;
 }
 
-st_status_t rd_destroy_handle(ss_store_t *st, const char *handle)
+st_status_t rd_destroy_handle(ss_store_t *st, const char *handle,
+                              char user[ST_USER_MAX])
 {
     rd_ctx_t *ctx = st->inst;
     apr_pool_t *p;
@@ -85,7 +86,7 @@ st_status_t rd_destroy_handle(ss_store_t *st, const char *handle)
         /* The key names its id; the handle must be that id's. */
         sc_session_handle(id, SC_SID_LEN, h);
         if (!strcmp(h, handle)) {
-            result = rd_destroy(st, id);
+            result = rd_destroy_as(st, id, user);
         }
     }
     freeReplyObject(r);
@@ -93,75 +94,111 @@ st_status_t rd_destroy_handle(ss_store_t *st, const char *handle)
     return result;
 }
 
-/* The live sessions of one user, read in two round trips; fn may be NULL
- * (only counting).  Dead index entries are dropped. */
-static long walk_user(rd_ctx_t *ctx, apr_pool_t *p, const char *user,
-                      apr_time_t now, ss_session_fn fn, void *fctx)
+/* The live sessions of each of n users, read in two round trips however
+ * many they are: counts[i] is users[i]'s, and fn (may be NULL) gets each
+ * session until it returns non-zero.  Index entries of sessions that are
+ * gone, or no longer the user's, are dropped on the way (a third round
+ * trip).  0, or -1 when Redis failed. */
+static int walk_users(rd_ctx_t *ctx, apr_pool_t *p, const char **users,
+                      int n, apr_time_t now, ss_session_fn fn, void *fctx,
+                      long *counts)
 {
-    const char **ids;
-    redisReply **values, **ttls, **r;
     rd_cmd_t *cmds;
-    long found = 0;
-    int n, i, m = 0, stop = 0;
+    redisReply **r, **v;
+    const char **ids;
+    int *owner, total = 0, i, k = 0, m = 0, stop = 0;
+    size_t j;
 
-    n = rd_index_members(ctx, p, user, &ids);
-    if (n < 0 || rd_each_id(ctx, p, "GETRANGE", ids, n, 1, &values) != 0) {
-        return -1;
-    }
-    if (rd_each_id(ctx, p, "PTTL", ids, n, 0, &ttls) != 0) {
-        rd_free(n, values);
-        return -1;
-    }
     cmds = apr_pcalloc(p, sizeof(*cmds) * (apr_size_t)(n ? n : 1));
     r = apr_pcalloc(p, sizeof(*r) * (apr_size_t)(n ? n : 1));
     for (i = 0; i < n; i++) {
-        apr_int64_t pttl = rd_integer_of(ttls[i], -2), ttl_ms;
+        counts[i] = 0;
+        rd_cmd(&cmds[i], "ZRANGE", rd_user_index(p, ctx, users[i]), "0",
+               "-1", NULL);
+    }
+    if (n && rd_run(ctx, n, cmds, r) != 0) {
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        total += r[i]->type == REDIS_REPLY_ARRAY ? (int)r[i]->elements : 0;
+    }
+    ids = apr_pcalloc(p, sizeof(*ids) * (apr_size_t)(total ? total : 1));
+    owner = apr_pcalloc(p, sizeof(*owner) * (apr_size_t)(total ? total : 1));
+    for (i = 0; i < n; i++) {
+        for (j = 0; r[i]->type == REDIS_REPLY_ARRAY && j < r[i]->elements;
+             j++) {
+            const redisReply *e = r[i]->element[j];
+            if (rd_is_string(e) && sc_sid_valid(e->str, e->len)) {
+                ids[k] = apr_pstrmemdup(p, e->str, e->len);
+                owner[k++] = i;
+            }
+        }
+    }
+    rd_free(n, r);
+    total = k;
+    cmds = apr_pcalloc(p, sizeof(*cmds) * (apr_size_t)(2 * total + 1));
+    v = apr_pcalloc(p, sizeof(*v) * (apr_size_t)(2 * total + 1));
+    for (k = 0; k < total; k++) {
+        rd_cmd(&cmds[2 * k], "GETRANGE", rd_key(p, ctx, ids[k]), "0",
+               apr_itoa(p, SJ_VALUE_MAX), NULL);
+        rd_cmd(&cmds[2 * k + 1], "PTTL", rd_key(p, ctx, ids[k]), NULL);
+    }
+    if (total && rd_run(ctx, 2 * total, cmds, v) != 0) {
+        return -1;
+    }
+    for (k = 0; k < total; k++) {
+        const char *user = users[owner[k]];
+        apr_int64_t pttl = rd_integer_of(v[2 * k + 1], -2), ttl_ms;
         sj_session_t s;
         st_session_t out;
 
-        if (pttl == -2 || rd_read_value(ctx, ids[i], values[i], &s) != SJ_OK
+        if (pttl == -2 || rd_read_value(ctx, ids[k], v[2 * k], &s) != SJ_OK
             || strcmp(s.user, user) != 0
             || (ttl_ms = sj_ttl_ms(&s, ctx->default_idle, now)) < 0) {
-            rd_cmd(&cmds[m++], "ZREM", rd_user_index(p, ctx, user), ids[i],
+            rd_cmd(&cmds[m++], "ZREM", rd_user_index(p, ctx, user), ids[k],
                    NULL);
             continue;
         }
-        found++;
+        counts[owner[k]]++;
         if (fn && !stop) {
-            rd_fill(ids[i], &s, ttl_ms, pttl, NULL, now, &out);
+            rd_fill(ids[k], &s, ttl_ms, pttl, NULL, now, &out);
             stop = fn(fctx, &out);
         }
     }
-    rd_free(n, values);
-    rd_free(n, ttls);
-    if (m && rd_run(ctx, m, cmds, r) == 0) {
-        rd_free(m, r);
+    rd_free(2 * total, v);
+    if (m && rd_run(ctx, m, cmds, v) == 0) {
+        rd_free(m, v);
     }
-    return found;
+    return 0;
 }
 
 long rd_list_user(ss_store_t *st, const char *user, apr_time_t now,
                   ss_session_fn fn, void *fctx)
 {
     apr_pool_t *p = rd_op_pool();
-    long n = walk_user(st->inst, p, user, now, fn, fctx);
+    long n;
 
+    if (walk_users(st->inst, p, &user, 1, now, fn, fctx, &n) != 0) {
+        n = -1;
+    }
     apr_pool_destroy(p);
     return n;
 }
 
-/* Users in byte order from the users set (ZRANGEBYLEX), each counted;
- * users left with no session are dropped from the set. */
+/* Users in byte order from the users set (ZRANGEBYLEX), counted all at
+ * once; users left with no session are dropped from the set. */
 long rd_list_users(ss_store_t *st, apr_time_t now, const char *cursor,
                    int limit, apr_pool_t *p, ss_user_fn fn, void *fctx,
                    const char **next)
 {
     rd_ctx_t *ctx = st->inst;
     apr_pool_t *tmp = rd_op_pool();
-    rd_cmd_t cmd;
-    redisReply *r;
-    long listed = 0;
-    size_t i;
+    const char **users;
+    rd_cmd_t cmd, *zrem;
+    redisReply *r, **zr;
+    long listed = 0, *counts;
+    int n = 0, i, m = 0;
+    size_t j;
 
     *next = NULL;
     if (limit < 1) {
@@ -175,40 +212,42 @@ long rd_list_users(ss_store_t *st, apr_time_t now, const char *cursor,
         apr_pool_destroy(tmp);
         return -1;
     }
-    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-        const redisReply *e = r->element[i];
-        const char *user;
-        long count;
+    users = apr_pcalloc(tmp, sizeof(*users) * (apr_size_t)limit);
+    for (j = 0; r->type == REDIS_REPLY_ARRAY && j < r->elements; j++) {
+        const redisReply *e = r->element[j];
 
-        if (!rd_is_string(e) || memchr(e->str, '\0', e->len)) {
-            continue;
-        }
-        if ((long)i == limit) {
+        if (j == (size_t)limit) {
+            /* One more than the page: the page's last name is the
+             * cursor of the next. */
+            *next = n ? users[n - 1] : NULL;
             break;
         }
-        user = apr_pstrmemdup(p, e->str, e->len);
-        if ((count = walk_user(ctx, tmp, user, now, NULL, NULL)) < 0) {
-            listed = -1;
-            break;
+        if (rd_is_string(e) && !memchr(e->str, '\0', e->len)) {
+            users[n++] = apr_pstrmemdup(p, e->str, e->len);
         }
-        if (count == 0) {
-            redisReply *z;
-            rd_cmd(&cmd, "ZREM", rd_users_key(tmp, ctx), user, NULL);
-            if (rd_run(ctx, 1, &cmd, &z) == 0) {
-                freeReplyObject(z);
-            }
-        }
-        else {
-            fn(fctx, user, count);
-            listed++;
-        }
-        *next = user;
-    }
-    if (listed >= 0 && r->type == REDIS_REPLY_ARRAY
-        && r->elements <= (size_t)limit) {
-        *next = NULL;
     }
     freeReplyObject(r);
+    counts = apr_pcalloc(tmp, sizeof(*counts) * (apr_size_t)(n ? n : 1));
+    if (walk_users(ctx, tmp, users, n, now, NULL, NULL, counts) != 0) {
+        *next = NULL;
+        apr_pool_destroy(tmp);
+        return -1;
+    }
+    zrem = apr_pcalloc(tmp, sizeof(*zrem) * (apr_size_t)(n ? n : 1));
+    zr = apr_pcalloc(tmp, sizeof(*zr) * (apr_size_t)(n ? n : 1));
+    for (i = 0; i < n; i++) {
+        if (counts[i]) {
+            fn(fctx, users[i], counts[i]);
+            listed++;
+        }
+        else {
+            rd_cmd(&zrem[m++], "ZREM", rd_users_key(tmp, ctx), users[i],
+                   NULL);
+        }
+    }
+    if (m && rd_run(ctx, m, zrem, zr) == 0) {
+        rd_free(m, zr);
+    }
     apr_pool_destroy(tmp);
     return listed;
 }

@@ -306,7 +306,8 @@ int rd_run(rd_ctx_t *ctx, int n, rd_cmd_t *cmds, redisReply **replies)
 {
     char why_buf[256];
     const char *why = NULL;
-    int attempt, i;
+    apr_time_t sent;
+    int attempt, failed, i;
 
     memset(replies, 0, sizeof(*replies) * (apr_size_t)n);
     if (!breaker_allows(ctx, apr_time_now())) {
@@ -330,7 +331,10 @@ int rd_run(rd_ctx_t *ctx, int n, rd_cmd_t *cmds, redisReply **replies)
                 break;
             }
         }
-        if (exchange(c, n, cmds, replies) != 0) {
+        sent = apr_time_now();
+        failed = exchange(c, n, cmds, replies) != 0;
+        ss_metrics_redis_roundtrip(apr_time_now() - sent);
+        if (failed) {
             int retry = reused && stale(c);
             apr_snprintf(why_buf, sizeof(why_buf), "%s", c->err
                          ? c->errstr : "no reply");

@@ -21,13 +21,13 @@
 #include "shm_segment.h"
 #include "session_persist.h"
 #include "session_journal.h"
+#include "user_page.h"
 #include "unixd.h"
 
 #include "http_core.h"
 #include "http_log.h"
 #include "apr_strings.h"
 #include "apr_general.h"
-#include "apr_hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -347,6 +347,7 @@ static long shm_destroy_user(ss_store_t *st, const char *user)
 typedef struct handle_search {
     const char *handle;
     char id[ST_ID_LEN + 1];
+    char user[ST_USER_MAX];
     int found;
 } handle_search;
 
@@ -358,23 +359,30 @@ static int match_handle(void *c, const st_session_t *s)
     sc_session_handle(s->id, ST_ID_LEN, h);
     if (strcmp(h, hs->handle) == 0) {
         memcpy(hs->id, s->id, sizeof(hs->id));
+        memcpy(hs->user, s->user, sizeof(hs->user));
         hs->found = 1;
         return 1;
     }
     return 0;
 }
 
-static st_status_t shm_destroy_handle(ss_store_t *st, const char *handle)
+static st_status_t shm_destroy_handle(ss_store_t *st, const char *handle,
+                                      char user[ST_USER_MAX])
 {
     st_table_t *t = &((shm_ctx_t *)st->inst)->table;
     handle_search hs;
+    st_status_t rv;
 
     memset(&hs, 0, sizeof(hs));
     hs.handle = handle;
     if (st_foreach(t, apr_time_now(), match_handle, &hs) < 0) {
         return ST_ERROR;
     }
-    return hs.found ? shm_destroy(st, hs.id) : ST_NOT_FOUND;
+    rv = hs.found ? shm_destroy(st, hs.id) : ST_NOT_FOUND;
+    if (rv == ST_OK && user) {
+        memcpy(user, hs.user, ST_USER_MAX);
+    }
+    return rv;
 }
 
 static long shm_list_user(ss_store_t *st, const char *user, apr_time_t now,
@@ -384,65 +392,35 @@ static long shm_list_user(ss_store_t *st, const char *user, apr_time_t now,
                            ctx);
 }
 
-typedef struct user_count {
-    apr_pool_t *p;
-    apr_hash_t *counts;               /* user -> long * */
-    const char *cursor;
-} user_count;
-
 static int count_user(void *c, const st_session_t *s)
 {
-    user_count *uc = c;
-    long *n;
-
-    if (uc->cursor && strcmp(s->user, uc->cursor) <= 0) {
-        return 0;
-    }
-    n = apr_hash_get(uc->counts, s->user, APR_HASH_KEY_STRING);
-    if (!n) {
-        n = apr_pcalloc(uc->p, sizeof(*n));
-        apr_hash_set(uc->counts, apr_pstrdup(uc->p, s->user),
-                     APR_HASH_KEY_STRING, n);
-    }
-    (*n)++;
+    up_add(c, s->user);
     return 0;
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
+/* A walk of the whole table, keeping only the page (user_page.c): at a
+ * million sessions, memory for limit names, not for every one. */
 static long shm_list_users(ss_store_t *st, apr_time_t now, const char *cursor,
                            int limit, apr_pool_t *p, ss_user_fn fn, void *ctx,
                            const char **next)
 {
-    user_count uc;
-    apr_hash_index_t *hi;
-    const char **names;
-    int i = 0, n;
+    up_page_t page;
+    int i;
 
-    uc.p = p;
-    uc.counts = apr_hash_make(p);
-    uc.cursor = cursor;
     *next = NULL;
+    if (limit < 1) {
+        return 0;
+    }
+    up_init(&page, apr_palloc(p, sizeof(up_entry_t) * ((apr_size_t)limit + 1)),
+            limit, cursor);
     if (st_foreach(&((shm_ctx_t *)st->inst)->table, now, count_user,
-                   &uc) < 0) {
+                   &page) < 0) {
         return -1;
     }
-    n = (int)apr_hash_count(uc.counts);
-    names = apr_palloc(p, sizeof(*names) * (apr_size_t)(n ? n : 1));
-    for (hi = apr_hash_first(p, uc.counts); hi; hi = apr_hash_next(hi)) {
-        names[i++] = apr_hash_this_key(hi);
+    for (i = 0; i < up_count(&page); i++) {
+        fn(ctx, page.entries[i].user, page.entries[i].sessions);
     }
-    qsort(names, (size_t)n, sizeof(*names), by_name);
-    for (i = 0; i < n && i < limit; i++) {
-        fn(ctx, names[i], *(long *)apr_hash_get(uc.counts, names[i],
-                                                APR_HASH_KEY_STRING));
-    }
-    if (i < n && i > 0) {
-        *next = names[i - 1];
-    }
+    *next = up_next(&page);
     return i;
 }
 

@@ -57,21 +57,29 @@ static int wants_json(request_rec *r)
     return ss_asks_json(r) || !(accept && ap_strcasestr(accept, "text/html"));
 }
 
-int ss_send_message(request_rec *r, int status, const char *message)
+int ss_send_json_message(request_rec *r, int status, const char *message)
 {
     r->status = status;
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    ap_set_content_type(r, "application/json");
+    ap_rvputs(r, "{\"message\":", ss_json_string(r->pool, message), "}\n",
+              NULL);
+    return OK;
+}
+
+int ss_send_message(request_rec *r, int status, const char *message)
+{
+    const char *html;
+
     if (wants_json(r)) {
-        ap_set_content_type(r, "application/json");
-        ap_rvputs(r, "{\"message\":", ss_json_string(r->pool, message), "}\n",
-                  NULL);
+        return ss_send_json_message(r, status, message);
     }
-    else {
-        const char *html = ap_escape_html(r->pool, message);
-        ap_set_content_type(r, "text/html; charset=utf-8");
-        ap_rvputs(r, "<!DOCTYPE html>\n<title>", html, "</title>\n<p>", html,
-                  "</p>\n", NULL);
-    }
+    r->status = status;
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    html = ap_escape_html(r->pool, message);
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_rvputs(r, "<!DOCTYPE html>\n<title>", html, "</title>\n<p>", html,
+              "</p>\n", NULL);
     return OK;
 }
 
@@ -264,7 +272,8 @@ static void status_json(request_rec *r, ss_store_t *store,
     ap_rputs("}\n", r);
 }
 
-/* Counters as JSON, or a table for a browser. */
+/* Counters as JSON, a table for a browser, or Prometheus's text
+ * (metrics.c). */
 static int status_handler(request_rec *r)
 {
     ss_store_t *store = ss_server_conf_of(r->server)->mc->store;
@@ -274,6 +283,9 @@ static int status_handler(request_rec *r)
     ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (ss_metrics_asked(r)) {
+        return ss_metrics_send(r, store);
     }
     if (!store || store->be->stats(store, &st) != 0) {
         return ss_send_message(r, HTTP_SERVICE_UNAVAILABLE,
@@ -302,6 +314,15 @@ int ss_handler(request_rec *r)
     }
     if (!strcmp(r->handler, SS_HANDLER_STATUS)) {
         return status_handler(r);
+    }
+    if (!strcmp(r->handler, SS_HANDLER_ADMIN)) {
+        return ss_admin_handler(r);
+    }
+    if (!strcmp(r->handler, SS_HANDLER_ADOPT)) {
+        return ss_adopt_handler(r);
+    }
+    if (!strcmp(r->handler, SS_HANDLER_WHOAMI)) {
+        return ss_whoami_handler(r);
     }
     return DECLINED;
 }

@@ -10,9 +10,13 @@
  *   login.c       the session-store-login handler
  *   throttle.c    the failed-login throttle around it
  *   handlers.c    handler dispatch, logout, status, response helpers
+ *   metrics.c     the shared counters and their Prometheus answer
+ *   admin.c       session-store-admin: see and end sessions
+ *   adopt.c       session-store-adopt: a session for another module's user
+ *   whoami.c      session-store-whoami: the request's session, untouched
  *   backend*.{c,h} the store's operations and its engines
  * Names shared between files start with ss_; the plain C units of core/
- * keep their own prefixes (sc_, sf_, st_, sp_, lt_, sx_).
+ * keep their own prefixes (sc_, sf_, st_, sp_, lt_, sx_, mx_, up_...).
  */
 #ifndef SESSION_STORE_INTERNAL_H
 #define SESSION_STORE_INTERNAL_H
@@ -28,6 +32,7 @@
 #include "mod_session_store.h"
 #include "backend.h"
 #include "login_throttle.h"
+#include "metrics.h"
 #include "session_cookie.h"
 
 extern module AP_MODULE_DECLARE_DATA session_store_module;
@@ -232,6 +237,17 @@ const char *ss_cookie_header(request_rec *r, const ss_server_conf *conf,
 
 /* login.c */
 int ss_login_handler(request_rec *r);
+/* 1 if a Content-Type is application/x-www-form-urlencoded. */
+int ss_is_form(const char *ctype);
+/* Read a request body of at most max bytes into *body (NUL-terminated,
+ * from r->pool): OK, or the status to answer (413 when larger). */
+int ss_read_body(request_rec *r, apr_size_t max, char **body,
+                 apr_size_t *len);
+/* A signed-in client's answer: {"user":..} for a script, else 303 to
+ * redirect (may be NULL) if it is a local path, or to
+ * SessionStoreLoginRedirect. */
+int ss_respond_signed_in(request_rec *r, const ss_dir_conf *dconf,
+                         const char *user, const char *redirect);
 
 /* throttle.c */
 /* One login's throttle: its keys and the limits of its directory. */
@@ -280,7 +296,38 @@ int ss_asks_json(request_rec *r);
 /* A short answer the handler writes itself (JSON or a small page) with
  * status; returns OK for the handler to return. */
 int ss_send_message(request_rec *r, int status, const char *message);
+/* The same, always as JSON {"message":...}. */
+int ss_send_json_message(request_rec *r, int status, const char *message);
 int ss_send_see_other(request_rec *r, const char *location);
+
+/* ---- operating it: the handlers of admin.c, adopt.c, whoami.c and the
+ * counters of metrics.c ---- */
+#define SS_HANDLER_ADMIN  "session-store-admin"
+#define SS_HANDLER_ADOPT  "session-store-adopt"
+#define SS_HANDLER_WHOAMI "session-store-whoami"
+
+int ss_admin_handler(request_rec *r);
+int ss_adopt_handler(request_rec *r);
+int ss_whoami_handler(request_rec *r);
+/* session.c: the session of r's cookie as session_store_lookup finds it,
+ * but neither touched (its idle time runs on) nor kept for the request. */
+session_store_status_t ss_session_peek(request_rec *r, st_session_t *found);
+/* whoami.c: "expires":..,"idle_expires":.. of s (seconds since the epoch
+ * at which it ends however used, and if unused; null for no limit). */
+const char *ss_json_expiry(apr_pool_t *p, const st_session_t *s);
+
+/* metrics.c.  Each count is one atomic add into shared memory; before
+ * post_config (a configuration test) it does nothing. */
+apr_status_t ss_metrics_init(server_rec *s);
+void ss_metrics_register(void);
+void ss_metrics_count(mx_counter_t c, apr_uint64_t n);
+/* A lookup's answer (other_realm: the store said ST_OTHER_REALM). */
+void ss_metrics_lookup(session_store_status_t status, int other_realm);
+void ss_metrics_redis_roundtrip(apr_interval_time_t elapsed);
+/* The status handler: asked for Prometheus's text (?format=prometheus,
+ * or Accept: text/plain; version=0.0.4), and the answer. */
+int ss_metrics_asked(request_rec *r);
+int ss_metrics_send(request_rec *r, ss_store_t *store);
 
 /* Client-supplied text for a log line. */
 #define SS_LOG_STR(r, s) ap_escape_logitem((r)->pool, (s))

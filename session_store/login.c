@@ -32,8 +32,8 @@ typedef struct login_form {
 
 enum { FIELD_USER, FIELD_PASSWORD, FIELD_REDIRECT, FIELD_COUNT };
 
-static int read_body(request_rec *r, apr_size_t max, char **body,
-                     apr_size_t *len)
+int ss_read_body(request_rec *r, apr_size_t max, char **body,
+                 apr_size_t *len)
 {
     char *buf;
     apr_size_t got = 0;
@@ -67,7 +67,7 @@ static int read_body(request_rec *r, apr_size_t max, char **body,
     return OK;
 }
 
-static int is_form(const char *ctype)
+int ss_is_form(const char *ctype)
 {
     return ctype && strncasecmp(ctype, FORM_CONTENT_TYPE,
                                 FORM_CONTENT_TYPE_LEN) == 0
@@ -92,13 +92,13 @@ static int login_read_fields(request_rec *r, const ss_dir_conf *dconf,
     sf_status_t fst;
     int rv;
 
-    if (!is_form(ctype)) {
+    if (!ss_is_form(ctype)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "login with "
                       "Content-Type %s refused",
                       ctype ? SS_LOG_STR(r, ctype) : "(none)");
         return HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
-    if ((rv = read_body(r, ss_max_body(dconf), &body, &len)) != OK) {
+    if ((rv = ss_read_body(r, ss_max_body(dconf), &body, &len)) != OK) {
         if (rv == HTTP_REQUEST_ENTITY_TOO_LARGE) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "login form larger "
                           "than SessionStoreLoginMaxBody %" APR_SIZE_T_FMT,
@@ -357,29 +357,30 @@ static int login_authenticate(request_rec *r, const ss_dir_conf *dconf,
     }
 }
 
-/* The signed-in client: JSON for a script, else 303 to the form's local
- * redirect or SessionStoreLoginRedirect. */
-static int login_respond(request_rec *r, const ss_dir_conf *dconf,
-                         const login_form *f)
+/* The signed-in client: JSON for a script, else 303 to the local
+ * redirect it asked for or SessionStoreLoginRedirect.  The adoption of
+ * another module's user (adopt.c) answers the same way. */
+int ss_respond_signed_in(request_rec *r, const ss_dir_conf *dconf,
+                         const char *user, const char *redirect)
 {
     const char *target = dconf->login_redirect ? dconf->login_redirect : "/";
 
     if (ss_asks_json(r)) {
         apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
         ap_set_content_type(r, "application/json");
-        ap_rvputs(r, "{\"user\":", ss_json_string(r->pool, f->user), "}\n",
+        ap_rvputs(r, "{\"user\":", ss_json_string(r->pool, user), "}\n",
                   NULL);
         return OK;
     }
-    if (f->has_redirect) {
-        if (sx_is_plain_local_path(f->redirect)) {
-            target = apr_pstrdup(r->pool, f->redirect);
+    if (redirect) {
+        if (sx_is_plain_local_path(redirect)) {
+            target = apr_pstrdup(r->pool, redirect);
         }
         else {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "login of %s "
                           "asked to go to '%s', which is not a local path "
                           "without dot segments; going to %s",
-                          SS_LOG_STR(r, f->user), SS_LOG_STR(r, f->redirect),
+                          SS_LOG_STR(r, user), SS_LOG_STR(r, redirect),
                           target);
         }
     }
@@ -429,5 +430,6 @@ int ss_login_handler(request_rec *r)
     r->user = apr_pstrdup(r->pool, form.user);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "user %s logged in through "
                   "provider %s", SS_LOG_STR(r, form.user), provider_name);
-    return login_respond(r, dconf, &form);
+    return ss_respond_signed_in(r, dconf, form.user,
+                                form.has_redirect ? form.redirect : NULL);
 }

@@ -36,6 +36,15 @@ static session_store_status_t from_table(st_status_t st)
     return SESSION_STORE_UNAVAILABLE;
 }
 
+/* A store's answer for a caller, an answer it could not give counted. */
+static session_store_status_t from_store(st_status_t st)
+{
+    if (st == ST_ERROR) {
+        ss_metrics_count(MX_STORE_ERRORS, 1);
+    }
+    return from_table(st);
+}
+
 static session_store_session_t *session_from(apr_pool_t *p,
                                              const st_session_t *s)
 {
@@ -115,34 +124,41 @@ static session_store_status_t cookie_session_id(request_rec *r,
     return SESSION_STORE_OK;
 }
 
-static session_store_status_t find_session(request_rec *r,
-                                           session_store_session_t **session)
+/* Find the session of r's cookie (touching it: a refreshed idle time,
+ * or not), and count the answer. */
+static session_store_status_t find_session(request_rec *r, int touch,
+                                           st_session_t *found)
 {
     ss_server_conf *conf = ss_server_conf_of(r->server);
     ss_store_t *store = conf->mc->store;
     char sid[SC_SID_LEN + 1];
-    st_session_t found;
     session_store_status_t status;
     st_status_t st;
 
     status = cookie_session_id(r, conf, sid);
     if (status != SESSION_STORE_OK) {
+        ss_metrics_lookup(status, 0);
         return status;
     }
     if (!store) {
+        ss_metrics_lookup(SESSION_STORE_UNAVAILABLE, 0);
         return SESSION_STORE_UNAVAILABLE;
     }
-    st = store->be->lookup(store, sid, ss_realm_of(r), apr_time_now(), 1,
-                           &found);
+    st = store->be->lookup(store, sid, ss_realm_of(r), apr_time_now(), touch,
+                           found);
     if (st == ST_OTHER_REALM) {
         /* found is not filled in then: the session is not ours to read. */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "the session belongs to "
                       "another realm (SessionStoreRealm); not accepted here");
     }
-    else if (st == ST_OK) {
-        *session = session_from(r->pool, &found);
-    }
-    return from_table(st);
+    status = from_store(st);
+    ss_metrics_lookup(status, st == ST_OTHER_REALM);
+    return status;
+}
+
+session_store_status_t ss_session_peek(request_rec *r, st_session_t *found)
+{
+    return find_session(r, 0, found);
 }
 
 session_store_status_t session_store_lookup(request_rec *r,
@@ -150,6 +166,7 @@ session_store_status_t session_store_lookup(request_rec *r,
 {
     lookup_cache *cache = ap_get_module_config(r->request_config,
                                                &session_store_module);
+    st_session_t found;
 
     if (cache && cache->done) {
         *session = cache->session;
@@ -160,7 +177,10 @@ session_store_status_t session_store_lookup(request_rec *r,
         cache = apr_pcalloc(r->pool, sizeof(*cache));
         ap_set_module_config(r->request_config, &session_store_module, cache);
     }
-    cache->status = find_session(r, session);
+    cache->status = find_session(r, 1, &found);
+    if (cache->status == SESSION_STORE_OK) {
+        *session = session_from(r->pool, &found);
+    }
     cache->session = *session;
     cache->done = 1;
     return cache->status;
@@ -293,7 +313,7 @@ session_store_status_t session_store_create(request_rec *r, const char *user,
     st = store_new(r, conf, &rec, now, &info);
     log_create(r, conf, user, st, &info);
     if (st != ST_OK) {
-        return from_table(st);
+        return from_store(st);
     }
     sc_sign((const sc_key_t *)conf->keys->elts, rec.id, SC_SID_LEN,
             signed_value, sizeof(signed_value));
@@ -312,18 +332,22 @@ session_store_status_t session_store_destroy(request_rec *r, const char *id)
         return SESSION_STORE_UNAVAILABLE;
     }
     forget_lookup(r);
-    return from_table(store->be->destroy(store, id));
+    return from_store(store->be->destroy(store, id));
 }
 
 long session_store_destroy_user(request_rec *r, const char *user)
 {
     ss_store_t *store = ss_server_conf_of(r->server)->mc->store;
+    long n;
 
     if (!store) {
         return -1;
     }
     forget_lookup(r);
-    return store->be->destroy_user(store, user);
+    if ((n = store->be->destroy_user(store, user)) < 0) {
+        ss_metrics_count(MX_STORE_ERRORS, 1);
+    }
+    return n;
 }
 
 const char *session_store_cookie_name(request_rec *r)

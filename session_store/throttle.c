@@ -317,6 +317,7 @@ int ss_throttle_refused(request_rec *r, ss_throttle_t *keys, int *rv)
     if (mc->store) {
         mc->store->be->note_login_failure(mc->store);
     }
+    ss_metrics_count(MX_LOGIN_THROTTLED, 1);
     apr_table_setn(r->err_headers_out, "Retry-After",
                    apr_psprintf(r->pool, "%" APR_INT64_T_FMT, retry));
     *rv = ss_send_message(r, HTTP_TOO_MANY_REQUESTS,

@@ -16,12 +16,22 @@ APLOG_USE_MODULE(socketio_auth);
 APR_OPTIONAL_FN_TYPE(session_store_lookup) *sa_store_lookup;
 APR_OPTIONAL_FN_TYPE(session_store_cookie_name) *sa_store_cookie_name;
 APR_OPTIONAL_FN_TYPE(session_store_reason) *sa_store_reason;
+static APR_OPTIONAL_FN_TYPE(session_store_count_refusal) *store_count_refusal;
 
 void sa_retrieve_store(void)
 {
     sa_store_lookup = APR_RETRIEVE_OPTIONAL_FN(session_store_lookup);
     sa_store_cookie_name = APR_RETRIEVE_OPTIONAL_FN(session_store_cookie_name);
     sa_store_reason = APR_RETRIEVE_OPTIONAL_FN(session_store_reason);
+    store_count_refusal = APR_RETRIEVE_OPTIONAL_FN(session_store_count_refusal);
+}
+
+/* Absent only without mod_session_store, where nothing is counted. */
+void sa_count_refusal(session_store_status_t why, int status)
+{
+    if (store_count_refusal) {
+        store_count_refusal(why, status);
+    }
 }
 
 static void strip_session_cookie(request_rec *r)
@@ -60,8 +70,13 @@ static int is_navigation(request_rec *r)
 }
 
 int sa_refuse(request_rec *r, const sa_dir_conf *conf, int status,
-              const char *reason, int offer_login)
+              session_store_status_t why, const char *reason,
+              int offer_login)
 {
+    if (!reason) {
+        reason = sa_store_reason ? sa_store_reason(why)
+                                 : "Session store unavailable";
+    }
     apr_table_setn(r->notes, SA_NOTE_ERROR, reason);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refused %s %s from %s: %s",
                   r->method, ap_escape_logitem(r->pool, r->uri),
@@ -71,8 +86,10 @@ int sa_refuse(request_rec *r, const sa_dir_conf *conf, int status,
         /* headers_out too: httpd's canned 302 page links to it. */
         apr_table_setn(r->headers_out, "Location", conf->login_url);
         apr_table_setn(r->err_headers_out, "Location", conf->login_url);
+        sa_count_refusal(why, HTTP_MOVED_TEMPORARILY);
         return HTTP_MOVED_TEMPORARILY;
     }
+    sa_count_refusal(why, status);
     /* An ErrorDocument set for this status, or a subrequest, gets the
      * usual error path; otherwise the client gets a reason it can read,
      * as JSON (socket.io-client reports it as connect_error). */
@@ -108,7 +125,7 @@ int sa_check_authn(request_rec *r)
                       "not loaded; refusing %s",
                       ap_escape_logitem(r->pool, r->uri));
         return sa_refuse(r, conf, HTTP_SERVICE_UNAVAILABLE,
-                         "Session store unavailable", 0);
+                         SESSION_STORE_UNAVAILABLE, NULL, 0);
     }
     st = sa_store_lookup(r, &session);
     if (conf->strip_cookie == 1) {
@@ -116,12 +133,10 @@ int sa_check_authn(request_rec *r)
     }
     if (st == SESSION_STORE_UNAVAILABLE) {
         /* Fail closed: no store, no entry. */
-        return sa_refuse(r, conf, HTTP_SERVICE_UNAVAILABLE,
-                         sa_store_reason(st), 0);
+        return sa_refuse(r, conf, HTTP_SERVICE_UNAVAILABLE, st, NULL, 0);
     }
     if (st != SESSION_STORE_OK) {
-        return sa_refuse(r, conf, sa_fail_status_of(conf),
-                         sa_store_reason(st), 1);
+        return sa_refuse(r, conf, sa_fail_status_of(conf), st, NULL, 1);
     }
 
     r->user = apr_pstrdup(r->pool, session->user);

@@ -109,12 +109,17 @@ extern APR_OPTIONAL_FN_TYPE(session_store_cookie_name) *sa_store_cookie_name;
 extern APR_OPTIONAL_FN_TYPE(session_store_reason) *sa_store_reason;
 void sa_retrieve_store(void);
 int sa_check_authn(request_rec *r);
-/* Refuse r with status and reason: the note, a log line, and a JSON body
- * (or the ErrorDocument, or a redirect to SocketIOAuthLoginURL for a
- * navigating browser when login may be offered).  Returns what the hook
- * returns. */
+/* Count a refusal in mod_session_store's counters, by why (SESSION_STORE_OK:
+ * a valid session that was not allowed) and the status answered. */
+void sa_count_refusal(session_store_status_t why, int status);
+/* Refuse r with status: the note, a log line, and a JSON body (or the
+ * ErrorDocument, or a redirect to SocketIOAuthLoginURL for a navigating
+ * browser when login may be offered), counted by why.  reason is what the
+ * client and the log are told; NULL: the store's words for why.  Returns
+ * what the hook returns. */
 int sa_refuse(request_rec *r, const sa_dir_conf *conf, int status,
-              const char *reason, int offer_login);
+              session_store_status_t why, const char *reason,
+              int offer_login);
 
 /* sid_binding.c */
 void sa_bind_register(apr_pool_t *p);

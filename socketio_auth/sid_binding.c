@@ -218,11 +218,12 @@ int sa_bind_check(request_rec *r, const sa_dir_conf *conf)
         return DECLINED;
     }
     if (q.sid_status == EIO_SID_AMBIGUOUS) {
-        return sa_refuse(r, conf, HTTP_BAD_REQUEST,
+        return sa_refuse(r, conf, HTTP_BAD_REQUEST, SESSION_STORE_OK,
                          "Ambiguous Engine.IO sid", 0);
     }
     if (!t || !owner_of(r, t, &owner)) {
         return sa_refuse(r, conf, HTTP_SERVICE_UNAVAILABLE,
+                         SESSION_STORE_UNAVAILABLE,
                          "Socket bindings unavailable", 0);
     }
     res = sb_check(t, q.sid, q.sid_len, &owner, now_seconds(), BIND_TTL);
@@ -233,16 +234,18 @@ int sa_bind_check(request_rec *r, const sa_dir_conf *conf)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "user %s named the "
                       "Engine.IO sid of another user's socket",
                       ap_escape_logitem(r->pool, r->user));
-        return sa_refuse(r, conf, HTTP_FORBIDDEN,
+        return sa_refuse(r, conf, HTTP_FORBIDDEN, SESSION_STORE_OK,
                          "Engine.IO sid of another user", 0);
     case SB_OTHER_SESSION:
-        return sa_refuse(r, conf, HTTP_FORBIDDEN,
+        return sa_refuse(r, conf, HTTP_FORBIDDEN, SESSION_STORE_OK,
                          "Engine.IO sid of another session", 0);
     case SB_UNKNOWN:
-        return sa_refuse(r, conf, HTTP_FORBIDDEN, "Unknown Engine.IO sid", 0);
+        return sa_refuse(r, conf, HTTP_FORBIDDEN, SESSION_STORE_OK,
+                         "Unknown Engine.IO sid", 0);
     case SB_ERROR:
     default:
         return sa_refuse(r, conf, HTTP_SERVICE_UNAVAILABLE,
+                         SESSION_STORE_UNAVAILABLE,
                          "Socket bindings unavailable", 0);
     }
 }

@@ -184,6 +184,7 @@ describe('chat demo in headless Chromium', () => {
     assert.equal(aliceCookie.sameSite, 'Lax');
     assert.equal(aliceCookie.path, '/');
     await waitForText(alice.page, '#num-users', /^1 user online$/);
+    await waitForText(alice.page, '#me', /^Signed in as alice$/);
 
     await login(bob.page, 'bob', PASSWORDS.bob, '/chat.html');
     assert.equal(new URL(bob.page.url()).pathname, '/chat.html');
@@ -334,6 +335,7 @@ describe('chat demo in headless Chromium', () => {
       // Signing in again in the other tab brings this one back.
       await login(other, 'alice', PASSWORDS.alice, '/chat.html');
       await waitForText(alice.page, '#messages li.system', /^Signed in again: reconnected$/);
+    await waitForText(alice.page, '#me', /^Signed in as alice$/);
       assert.ok(await alice.page.locator('#status').isHidden());
       assert.equal(await alice.page.evaluate(() => window.chat.watch.state), 'connected');
       await alice.page.fill('#m', 'back again');

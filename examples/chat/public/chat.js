@@ -13,6 +13,7 @@
   const status = document.getElementById('status');
   const form = document.getElementById('send-form');
   const input = document.getElementById('m');
+  const me = document.getElementById('me');
 
   // For the browser test and the console.
   window.chat = { socket, watch };
@@ -38,6 +39,18 @@
     status.dataset.kind = kind;
     status.hidden = false;
   }
+
+  // Who is signed in, from Apache (SetHandler session-store-whoami: 200
+  // {"user", "expires", "idle_expires"} or 401 {"message"}). Asking never
+  // refreshes the session, so the page keeps nothing alive by looking.
+  function showWhoAmI() {
+    fetch('/whoami', { credentials: 'same-origin', cache: 'no-store',
+      headers: { Accept: 'application/json' } })
+      .then((res) => (res.ok ? res.json() : null))
+      .then((who) => { me.textContent = who ? `Signed in as ${who.user}` : ''; },
+        () => { me.textContent = ''; });
+  }
+  showWhoAmI();
 
   socket.on('user', (data) => {
     numUsers.textContent = data.currentUsers === 1
@@ -77,8 +90,10 @@
     link.target = '_blank';
     showStatus('refused', [text(`Signed out: ${reason}. `), link]);
     input.disabled = true;
+    me.textContent = '';
   });
   watch.on('resumed', () => {
+    showWhoAmI();
     append('system', [text('Signed in again: reconnected')]);
   });
 
