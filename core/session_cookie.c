@@ -186,15 +186,27 @@ static int cookie_space(char c)
     return c == ' ' || c == '\t';
 }
 
+/* The Cookie header is read exactly as npm "cookie" 0.7 (express-session
+ * 1.19) reads it, so that httpd and the app behind it never pick different
+ * sessions: pairs split at ';' only (a ',' is part of a value: httpd joins
+ * repeated headers with ", ", and so does the app read them), pairs
+ * without '=' skipped, the name and value trimmed of spaces and TABs, the
+ * first pair of a name wins, and a value that starts and ends with '"'
+ * loses both (a lone '"' leaves nothing). */
 int sc_cookie_find(const char *header, const char *name,
                    const char **val, size_t *val_len)
 {
-    size_t name_len = strlen(name);
+    size_t name_len;
     const char *p = header;
 
-    /* No pair's trimmed name can hold '=', ';' or ',' or start or end with
-     * a space; refusing such a name here keeps the match below exact. */
-    if (header == NULL || strpbrk(name, "=;,") != NULL
+    /* npm cookie reads nothing from a header under two characters. */
+    if (header == NULL || header[0] == '\0' || header[1] == '\0') {
+        return 0;
+    }
+    /* No pair's trimmed name can hold '=' or ';' or start or end with a
+     * space; refusing such a name here keeps the match below exact. */
+    name_len = strlen(name);
+    if (strpbrk(name, "=;") != NULL
         || (name_len && (cookie_space(name[0])
                          || cookie_space(name[name_len - 1])))) {
         return 0;
@@ -205,7 +217,7 @@ int sc_cookie_find(const char *header, const char *name,
         while (cookie_space(*p)) {
             p++;
         }
-        end = p + strcspn(p, ";,");
+        end = p + strcspn(p, ";");
         /* "name [spaces] =" at the start of a pair is exactly a pair whose
          * name, trimmed, is name. */
         if ((size_t)(end - p) > name_len && memcmp(p, name, name_len) == 0) {
@@ -218,9 +230,14 @@ int sc_cookie_find(const char *header, const char *name,
                 ve = end;
                 while (vs < ve && cookie_space(*vs)) vs++;
                 while (ve > vs && cookie_space(ve[-1])) ve--;
-                if (ve - vs >= 2 && *vs == '"' && ve[-1] == '"') {
-                    vs++;
-                    ve--;
+                if (ve > vs && *vs == '"' && ve[-1] == '"') {
+                    if (ve - vs == 1) {
+                        vs = ve;
+                    }
+                    else {
+                        vs++;
+                        ve--;
+                    }
                 }
                 *val = vs;
                 *val_len = (size_t)(ve - vs);
@@ -228,6 +245,44 @@ int sc_cookie_find(const char *header, const char *name,
             }
         }
         p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+/* 1 if [s, e) is a pair called name: its name, up to the first '=' and
+ * trimmed, is name (a pair without '=' has no name). */
+static int pair_named(const char *s, const char *e, const char *name,
+                      size_t name_len)
+{
+    const char *ke = memchr(s, '=', (size_t)(e - s));
+
+    if (ke == NULL) {
+        return 0;
+    }
+    while (s < ke && cookie_space(*s)) s++;
+    while (ke > s && cookie_space(ke[-1])) ke--;
+    return (size_t)(ke - s) == name_len && memcmp(s, name, name_len) == 0;
+}
+
+/* The pair [s, e) names the cookie for npm cookie, or for a parser that
+ * also splits at ',' (RFC 2965's, some frameworks'): for a backend that
+ * must never see the cookie, both readings count. */
+static int pair_holds(const char *s, const char *e, const char *name,
+                      size_t name_len)
+{
+    const char *c;
+
+    if (pair_named(s, e, name, name_len)) {
+        return 1;
+    }
+    while ((c = memchr(s, ',', (size_t)(e - s))) != NULL) {
+        if (pair_named(s, c, name, name_len)) {
+            return 1;
+        }
+        s = c + 1;
+        if (pair_named(s, e, name, name_len)) {
+            return 1;
+        }
     }
     return 0;
 }
@@ -243,22 +298,11 @@ size_t sc_cookie_remove(const char *header, const char *name,
     }
     out[0] = '\0';
     while (*p) {
-        const char *end = p, *eq = NULL, *ks, *ke, *pe;
+        const char *end = p + strcspn(p, ";"), *ks = p, *pe = end;
 
-        while (*end && *end != ';' && *end != ',') {
-            if (eq == NULL && *end == '=') {
-                eq = end;
-            }
-            end++;
-        }
-        ks = p;
-        while (*ks && ks < end && cookie_space(*ks)) ks++;
-        pe = end;
+        while (ks < end && cookie_space(*ks)) ks++;
         while (pe > ks && cookie_space(pe[-1])) pe--;
-        ke = eq ? eq : pe;
-        while (ke > ks && cookie_space(ke[-1])) ke--;
-        if (pe > ks && !(eq && (size_t)(ke - ks) == name_len
-                         && memcmp(ks, name, name_len) == 0)) {
+        if (pe > ks && !pair_holds(ks, pe, name, name_len)) {
             size_t n = (size_t)(pe - ks);
             if (o + (o ? 2 : 0) + n + 1 > outsz) {
                 return (size_t)-1;
@@ -318,6 +362,55 @@ int sc_sid_valid(const char *s, size_t len)
     return len == SC_SID_LEN && sx_is_base64url(s, SC_SID_LEN);
 }
 
+/* 1 if s[0..n) is UTF-8 as decodeURIComponent accepts it: no stray
+ * continuation byte, no overlong form, no surrogate, nothing past
+ * U+10FFFF. */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t k, more;
+        unsigned long cp;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            more = 1;
+            cp = c & 0x1f;
+        }
+        else if (c >= 0xe0 && c <= 0xef) {
+            more = 2;
+            cp = c & 0x0f;
+        }
+        else if (c >= 0xf0 && c <= 0xf4) {
+            more = 3;
+            cp = c & 0x07;
+        }
+        else {
+            return 0;
+        }
+        if (n - i <= more) {
+            return 0;
+        }
+        for (k = 1; k <= more; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) {
+                return 0;
+            }
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        if ((more == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+            || (more == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+            return 0;
+        }
+        i += more + 1;
+    }
+    return 1;
+}
+
 sc_status_t sc_parse(const char *val, size_t val_len, sc_signed_t *sv)
 {
     const char *text = val, *dot;
@@ -326,12 +419,15 @@ sc_status_t sc_parse(const char *val, size_t val_len, sc_signed_t *sv)
     if (val_len > SC_VALUE_MAX) {
         return SC_MALFORMED;
     }
+    /* npm cookie: decodeURIComponent when there is a '%', and the value
+     * as it is when that throws (a bad escape, escapes that are not
+     * UTF-8; a decoded NUL too, which C strings cannot carry). */
     if (memchr(val, '%', val_len) != NULL) {
-        len = sc_percent_decode(val, val_len, sv->buf, sizeof(sv->buf));
-        if (len == (size_t)-1) {
-            return SC_MALFORMED;
+        size_t n = sc_percent_decode(val, val_len, sv->buf, sizeof(sv->buf));
+        if (n != (size_t)-1 && utf8_valid((const unsigned char *)sv->buf, n)) {
+            text = sv->buf;
+            len = n;
         }
-        text = sv->buf;
     }
     if (len < 2 || text[0] != 's' || text[1] != ':') {
         return SC_MALFORMED;

@@ -59,18 +59,21 @@ size_t sc_uri_encode(const char *in, size_t len, char *out, size_t outsz);
  * decoded NUL, or an output that does not fit. */
 size_t sc_percent_decode(const char *in, size_t len, char *out, size_t outsz);
 
-/* Find the first cookie called name in a Cookie header, the way the npm
- * "cookie" parser does: pairs split at ';' (and ',' for headers merged by a
- * proxy), names and values trimmed of spaces and tabs, one pair of
- * surrounding double quotes removed.  Returns 1 and points *val (not
- * NUL-terminated) into header when found, 0 otherwise. */
+/* Find the first cookie called name in a Cookie header exactly as the npm
+ * "cookie" parser 0.7 (the one express-session 1.19 uses) does: pairs
+ * split at ';' only, pairs without '=' skipped, names and values trimmed
+ * of spaces and tabs, the first pair of a name wins, and a value that
+ * starts and ends with a double quote loses both (a lone '"' leaves an
+ * empty value).  Returns 1 and points *val (not NUL-terminated) into
+ * header when found, 0 otherwise. */
 int sc_cookie_find(const char *header, const char *name,
                    const char **val, size_t *val_len);
 
-/* Copy header into out without any cookie called name (compared as
- * sc_cookie_find does), the others joined with "; ".  Returns the length
- * written (0: nothing left), or (size_t)-1 when out (outsz bytes, NUL
- * included) is too small. */
+/* Copy header into out without any pair that names the cookie called
+ * name, as sc_cookie_find reads names or as a parser that also splits at
+ * ',' would (a pair "a=1,name=x" goes whole); the others are trimmed and
+ * joined with "; ".  Returns the length written (0: nothing left), or
+ * (size_t)-1 when out (outsz bytes, NUL included) is too small. */
 size_t sc_cookie_remove(const char *header, const char *name,
                         char *out, size_t outsz);
 
@@ -102,7 +105,9 @@ typedef struct sc_signed {
 
 /* Decode a raw cookie value (as found by sc_cookie_find) and split it
  * into id and signature, without checking the signature: SC_OK or
- * SC_MALFORMED.  Lets a caller start fetching the session while the
+ * SC_MALFORMED.  Decoded as npm cookie does: decodeURIComponent when it
+ * holds a '%', and taken as it is when that fails (a bad escape, escapes
+ * that are not UTF-8, or here a decoded NUL).  Lets a caller start fetching the session while the
  * signature is being checked. */
 sc_status_t sc_parse(const char *val, size_t val_len, sc_signed_t *sv);
 

@@ -139,18 +139,13 @@ const char *sx_cookie_prefix_error(const char *name, const char *attrs)
     return NULL;
 }
 
-static char header_fold(char c)
-{
-    if (c == '_') {
-        return '-';
-    }
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
 int sx_same_header_name(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++) {
-        if (header_fold(*a) != header_fold(*b)) {
+        /* CGI, WSGI, Rack and PHP turn each punctuation byte into '_',
+         * so "X.Socketio.User" reaches them as X-Socketio-User does. */
+        if (sx_header_fold((unsigned char)*a)
+            != sx_header_fold((unsigned char)*b)) {
             return 0;
         }
     }

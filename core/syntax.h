@@ -42,10 +42,26 @@ int sx_is_plain_local_path(const char *p);
  * when they fit (or the name has no prefix), else what is missing. */
 const char *sx_cookie_prefix_error(const char *name, const char *attrs);
 
-/* 1 if two header names are the same once case is folded and '_' is
- * taken for '-', as CGI and many backends see them (mod_auth_openidc #222
- * was spoofing through exactly that). */
+/* 1 if two header names are the same once case is folded and every byte
+ * that is not a letter or a digit is taken for any other such byte, one
+ * for one ("X.Socketio.User", "x_socketio-user", "X-SOCKETIO-USER"), as
+ * CGI and many backends (WSGI, Rack, PHP) see them: mod_auth_openidc #222
+ * was spoofing through exactly that. */
 int sx_same_header_name(const char *a, const char *b);
+
+/* One byte of a header name as sx_same_header_name compares it: letters
+ * in lower case, digits as they are, any other byte '_'.  Inline, for
+ * callers that sort names by their first byte before comparing them. */
+static inline unsigned char sx_header_fold(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return (unsigned char)(c - 'A' + 'a');
+    }
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+        return c;
+    }
+    return '_';
+}
 
 /* The value of a hex digit, or -1. */
 int sx_hex_value(unsigned char c);

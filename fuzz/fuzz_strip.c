@@ -7,13 +7,16 @@
  * fails.)
  *
  * The property is the directive's promise: whatever the client sent, the
- * request that goes on to the backend holds no cookie of that name.
+ * request that goes on to the backend holds no cookie of that name, read
+ * as npm cookie reads it (sc_cookie_find) or as a reader that also splits
+ * at ',' (ref_comma_find).
  *
  * Input: byte 0 picks the name (express.sid or connect.sid), the rest is
  * the header, cut at the first NUL.
  */
 #include "session_cookie.h"
 #include "fuzz_check.h"
+#include "fuzz_cookie_ref.h"
 
 /* The Cookie header after stripping, or NULL when it is unset: what
  * mod_socketio_auth.c's strip_session_cookie does with the same calls. */
@@ -41,6 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(after == NULL || !sc_cookie_find(after, name, &v, &n),
                 "after stripping, the backend still gets %s=%.*s in "
                 "Cookie: %s", name, (int)n, v, after);
+    FUZZ_ASSERT(after == NULL || !ref_comma_find(after, name),
+                "after stripping, a reader that splits at ',' still finds "
+                "%s in Cookie: %s", name, after);
     free(after);
     fz_free(h);
     return 0;

@@ -9,6 +9,8 @@
 #include "syntax.h"
 #include "fuzz_check.h"
 
+#include <ctype.h>
+
 static int ref_token(const char *s)
 {
     static const char tchar[] = "!#$%&'*+-.^_`|~";
@@ -46,9 +48,13 @@ static int ref_local_path(const char *p)
     return 1;
 }
 
-static char fold(char c)
+/* Letters without case, digits as they are, anything else one byte. */
+static int fold(unsigned char c)
 {
-    return c == '_' ? '-' : (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    if (isalnum(c) && c < 0x80) {
+        return tolower(c);
+    }
+    return -1;
 }
 
 static int ref_same_header(const char *a, const char *b)
@@ -58,7 +64,7 @@ static int ref_same_header(const char *a, const char *b)
         return 0;
     }
     for (i = 0; i < n; i++) {
-        if (fold(a[i]) != fold(b[i])) {
+        if (fold((unsigned char)a[i]) != fold((unsigned char)b[i])) {
             return 0;
         }
     }

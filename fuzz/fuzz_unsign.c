@@ -38,35 +38,79 @@ typedef struct ref_signed {
     const char *id, *sig;      /* into text */
 } ref_signed_t;
 
-static sc_status_t ref_parse(const char *val, size_t len, ref_signed_t *r)
+/* UTF-8 as decodeURIComponent accepts it, by code point ranges. */
+static int ref_utf8(const unsigned char *s, size_t n)
 {
-    const char *dot;
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned long cp;
+        size_t k, extra;
+
+        if (s[i] < 0x80) { i++; continue; }
+        else if ((s[i] & 0xe0) == 0xc0) { extra = 1; cp = s[i] & 0x1f; }
+        else if ((s[i] & 0xf0) == 0xe0) { extra = 2; cp = s[i] & 0x0f; }
+        else if ((s[i] & 0xf8) == 0xf0) { extra = 3; cp = s[i] & 0x07; }
+        else return 0;
+        if (i + extra >= n) return 0;
+        for (k = 1; k <= extra; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        /* The shortest form only, no surrogates, nothing past U+10FFFF. */
+        if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800)
+            || (extra == 3 && cp < 0x10000) || cp > 0x10ffff
+            || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return 0;
+        }
+        i += extra + 1;
+    }
+    return 1;
+}
+
+/* npm cookie's decode: decodeURIComponent when the value holds a '%',
+ * the value as it is when that throws (here also for a NUL, escaped or
+ * not, which C strings cannot carry). */
+static size_t ref_decode(const char *val, size_t len, char *text)
+{
     size_t i, o = 0;
 
-    if (len > SC_VALUE_MAX) {
-        return SC_MALFORMED;
+    if (memchr(val, '%', len) == NULL) {
+        memcpy(text, val, len);
+        return len;
     }
     for (i = 0; i < len; i++) {
         int c = (unsigned char)val[i];
-        if (c == '%' && memchr(val, '%', len) != NULL) {
+        if (c == '%') {
             if (len - i < 3 || fz_hex_digit((unsigned char)val[i + 1]) < 0
                 || fz_hex_digit((unsigned char)val[i + 2]) < 0) {
-                return SC_MALFORMED;
+                goto as_is;
             }
             c = fz_hex_digit((unsigned char)val[i + 1]) * 16
                 + fz_hex_digit((unsigned char)val[i + 2]);
             i += 2;
-            if (c == 0) {
-                return SC_MALFORMED;
-            }
         }
-        r->text[o++] = (char)c;
+        text[o++] = (char)c;
     }
-    /* A value without '%' is taken as it is, NUL bytes and all; one with a
-     * '%' is decoded, and then a NUL anywhere in it is refused. */
-    if (memchr(val, '%', len) != NULL && memchr(r->text, '\0', o) != NULL) {
+    if (memchr(text, '\0', o) != NULL
+        || !ref_utf8((const unsigned char *)text, o)) {
+        goto as_is;
+    }
+    return o;
+as_is:
+    memcpy(text, val, len);
+    return len;
+}
+
+static sc_status_t ref_parse(const char *val, size_t len, ref_signed_t *r)
+{
+    const char *dot;
+    size_t o;
+
+    if (len > SC_VALUE_MAX) {
         return SC_MALFORMED;
     }
+    o = ref_decode(val, len, r->text);
     if (o < 2 || memcmp(r->text, "s:", 2) != 0) {
         return SC_MALFORMED;
     }

@@ -1,6 +1,6 @@
 # A client can never choose the identity the backend sees: every spelling
-# of the identity header (case, '_' for '-', repeated) is removed, with or
-# without a session (mod_auth_openidc #222).
+# of the identity header (case, any punctuation for '-', repeated) is
+# removed, with or without a session (mod_auth_openidc #222).
 use strict;
 use warnings;
 use FindBin;
@@ -11,7 +11,8 @@ use SIOTest;
 my $alice = login_cookie('alice', 'wonderland');
 
 my @spellings = ('X-Socketio-User', 'x-socketio-user', 'X_Socketio_User',
-                 'X-SOCKETIO-USER', 'x_socketio-USER');
+                 'X-SOCKETIO-USER', 'x_socketio-USER', 'X.Socketio.User',
+                 'x~socketio|user');
 my @variants = (map({ [$_, [[$_, 'mallory']]] } @spellings),
     ['duplicated', [['X-Socketio-User', 'mallory'], ['X-Socketio-User', 'eve']]],
     ['every spelling at once', [map { [$_, 'mallory'] } @spellings]],

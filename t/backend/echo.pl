@@ -13,7 +13,8 @@
 # and read the exact header spellings the proxy forwarded.
 #
 # A plain request gets 200 (or the status in a "respond=NNN" query
-# parameter) and the same JSON.  "Upgrade: websocket" gets a
+# parameter) and the same JSON; a polling handshake under /bind* gets an
+# Engine.IO open packet (engineio_open).  "Upgrade: websocket" gets a
 # real 101 (RFC 6455 Sec-WebSocket-Accept) that carries the identity headers
 # it received back as X-Echo-Socketio-User / X-Echo-User (with a -Count), and
 # then echoes WebSocket frames, so a test can see the tunnel work end to end.
@@ -202,9 +203,16 @@ sub serve {
             return;
         }
 
-        my $out = $json->encode($rec);
         my $close = ($h1{connection} // '') =~ /close/i
                     || ($proto // '') eq 'HTTP/1.0';
+        if ($uri =~ m{^/bind} && $method eq 'GET'
+            && $uri =~ /[?&]transport=polling(?:&|$)/ && $uri !~ /[?&]sid=/) {
+            engineio_open($sock, $uri, \%h1);
+            return if $close;
+            next;
+        }
+
+        my $out = $json->encode($rec);
         # "respond=403" in the query: the app refusing a signed-in user.
         my ($code) = $uri =~ /[?&]respond=([1-5]\d\d)(?:&|$)/;
         $code ||= 200;
@@ -213,6 +221,39 @@ sub serve {
             . ($close ? "Connection: close\r\n" : "") . "\r\n" . $out;
         syswrite($sock, $resp);
         return if $close;
+    }
+}
+
+# Under /bind*, a polling handshake (GET, transport=polling, no sid) is
+# answered as engine.io answers it: an open packet with a fresh sid, as
+# text/plain.  eio3=1 frames it as Engine.IO 3 does ("<length>:"), gzip=1
+# compresses it when the request allows gzip, split=N sends the first N
+# bytes of the body, then the rest a moment later.
+sub engineio_open {
+    my ($sock, $uri, $h) = @_;
+    my @abc = ('A' .. 'Z', 'a' .. 'z', '0' .. '9', '-', '_');
+    my $sid = join '', map { $abc[int rand @abc] } 1 .. 20;
+    my $body = qq(0{"sid":"$sid","upgrades":["websocket"],)
+             . qq("pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000});
+    $body = length($body) . ":$body" if $uri =~ /[?&]eio3=1(?:&|$)/;
+    my $enc = '';
+    if ($uri =~ /[?&]gzip=1(?:&|$)/ && ($h->{'accept-encoding'} // '') =~ /gzip/) {
+        require IO::Compress::Gzip;
+        my $gz;
+        IO::Compress::Gzip::gzip(\$body => \$gz) or die "gzip failed\n";
+        $body = $gz;
+        $enc = "Content-Encoding: gzip\r\n";
+    }
+    my $head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+        . $enc . "Content-Length: " . length($body) . "\r\n\r\n";
+    my ($split) = $uri =~ /[?&]split=(\d+)(?:&|$)/;
+    if ($split && $split < length $body) {
+        syswrite($sock, $head . substr($body, 0, $split));
+        select(undef, undef, undef, 0.3);
+        syswrite($sock, substr($body, $split));
+    }
+    else {
+        syswrite($sock, $head . $body);
     }
 }
 

@@ -103,7 +103,8 @@ for my $m (qw(mpm_event authn_core authn_file authz_core authz_user
         glob("$root/conf/*.example");
     my $readme = -f "$root/README.md" ? slurp("$root/README.md") : "";
     my %directives;
-    for my $src (glob("$root/session_store/*.c"), "$root/mod_socketio_auth.c") {
+    for my $src (glob("$root/session_store/*.c"), glob("$root/socketio_auth/*.c"),
+                 "$root/mod_socketio_auth.c") {
         my $c = slurp($src);
         $directives{$1} = 1 while $c =~ /AP_INIT_\w+\("(\w+)"/g;
     }
@@ -163,6 +164,12 @@ my @broken = (
       qr/SocketIOAuthFailStatus: '500'/ ],
     [ "login URL elsewhere", $good_secret . "<Location />\nSocketIOAuthLoginURL //evil.example/\n</Location>\n",
       qr/SocketIOAuthLoginURL: '\/\/evil.example\/' must be a local path/ ],
+    [ "bind capacity too small", $good_secret . "SocketIOAuthBindSidCapacity 5\n",
+      qr/SocketIOAuthBindSidCapacity: '5' is not a number of sockets/ ],
+    [ "bind capacity in a virtual host", $good_secret . "<VirtualHost 127.0.0.1:80>\nSocketIOAuthBindSidCapacity 1000\n</VirtualHost>\n",
+      qr/SocketIOAuthBindSidCapacity cannot occur within <VirtualHost>/ ],
+    [ "bind flag not a flag", $good_secret . "<Location />\nSocketIOAuthBindSid maybe\n</Location>\n",
+      qr/SocketIOAuthBindSid must be On or Off/ ],
     [ "login redirect elsewhere", $good_secret . "<Location />\nSessionStoreLoginRedirect https://evil.example/\n</Location>\n",
       qr/SessionStoreLoginRedirect: 'https:\/\/evil.example\/' must be a local path/ ],
     [ "unknown provider", $good_secret . "<Location />\nSessionStoreLoginProvider nosuch\n</Location>\n",

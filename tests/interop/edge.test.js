@@ -151,7 +151,8 @@ test('an Engine.IO sid answers only to its user: refused with the guard, open wi
   const bob = await login('bob', 'builder');
   const query = (sid) => `?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`;
 
-  for (const [app, path, guarded] of [['socketio-auth-edge', EDGE_PATH, true], ['backend.js', '/socket.io/', false]]) {
+  // Both behind SocketIOAuthBindSid Off (./run): the apps' own answers.
+  for (const [app, path, guarded] of [['socketio-auth-edge', EDGE_PATH, true], ['backend.js', '/unbound/socket.io/', false]]) {
     const open = await engine(`${path}?EIO=4&transport=polling`, alice);
     assert.equal(open.status, 200, open.text);
     const sid = JSON.parse(open.text.slice(1)).sid;

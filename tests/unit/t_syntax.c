@@ -98,6 +98,25 @@ static void test_header_name(void)
     ok(!sx_same_header_name("X-Socketio-Use", "X-Socketio-User"), "prefix");
     ok(!sx_same_header_name("X-Socketio-User", "X-Socketio-Use"), "longer");
     ok(!sx_same_header_name("X-Socketio-Userx", "X-Socketio-User"), "suffix");
+    /* Every byte that is not a letter or a digit is one, as backends that
+     * map punctuation to '_' (WSGI, Rack, PHP) see it (issue #17). */
+    ok(sx_same_header_name("X.Socketio.User", "X-Socketio-User"), "'.'");
+    ok(sx_same_header_name("x_socketio-USER", "X.SOCKETIO~user"),
+       "mixed punctuation and case");
+    ok(sx_same_header_name("X!Socketio#User", "X$Socketio%User"),
+       "any tchar punctuation");
+    ok(sx_same_header_name("X\x80Socketio\xffUser", "X-Socketio-User"),
+       "8-bit bytes fold like punctuation");
+    ok(!sx_same_header_name("X--Socketio-User", "X-Socketio-User"),
+       "one for one: two punctuation bytes are not one");
+    ok(!sx_same_header_name("XSocketioUser", "X-Socketio-User"),
+       "nor none");
+    ok(!sx_same_header_name("X-Socketio-User", "X-Socketio-Usera"),
+       "a letter is never punctuation");
+    ok(!sx_same_header_name("X-Socketio-User1", "X-Socketio-User_"),
+       "nor a digit");
+    ok(sx_same_header_name("", ""), "empty names are the same");
+    ok(!sx_same_header_name("", "-"), "but not the same as one byte");
 }
 
 static void test_hex_and_ids(void)
