@@ -287,37 +287,52 @@ static int pair_holds(const char *s, const char *e, const char *name,
     return 0;
 }
 
-size_t sc_cookie_remove(const char *header, const char *name,
-                        char *out, size_t outsz)
+/* Copy header into out without the pairs that hold any of the n names. */
+static size_t remove_names(const char *header, const char *const *names,
+                           int n, char *out, size_t outsz)
 {
-    size_t name_len = strlen(name), o = 0;
+    size_t lens[2], o = 0;
     const char *p = header;
+    int k;
 
     if (outsz == 0) {
         return (size_t)-1;
     }
+    for (k = 0; k < n; k++) {
+        lens[k] = strlen(names[k]);
+    }
     out[0] = '\0';
     while (*p) {
         const char *end = p + strcspn(p, ";"), *ks = p, *pe = end;
+        int held = 0;
 
         while (ks < end && cookie_space(*ks)) ks++;
         while (pe > ks && cookie_space(pe[-1])) pe--;
-        if (pe > ks && !pair_holds(ks, pe, name, name_len)) {
-            size_t n = (size_t)(pe - ks);
-            if (o + (o ? 2 : 0) + n + 1 > outsz) {
+        for (k = 0; k < n && !held; k++) {
+            held = pair_holds(ks, pe, names[k], lens[k]);
+        }
+        if (pe > ks && !held) {
+            size_t len = (size_t)(pe - ks);
+            if (o + (o ? 2 : 0) + len + 1 > outsz) {
                 return (size_t)-1;
             }
             if (o) {
                 out[o++] = ';';
                 out[o++] = ' ';
             }
-            memcpy(out + o, ks, n);
-            o += n;
+            memcpy(out + o, ks, len);
+            o += len;
             out[o] = '\0';
         }
         p = *end ? end + 1 : end;
     }
     return o;
+}
+
+size_t sc_cookie_remove(const char *header, const char *name,
+                        char *out, size_t outsz)
+{
+    return remove_names(header, &name, 1, out, outsz);
 }
 
 size_t sc_cookie_strip_size(const char *header)
@@ -330,8 +345,18 @@ size_t sc_cookie_strip_size(const char *header)
 int sc_cookie_strip(const char *header, const char *name, char *out,
                     size_t outsz)
 {
-    size_t n = sc_cookie_remove(header, name, out, outsz);
+    char device[SC_COOKIE_NAME_MAX + sizeof(SC_DEVICE_SUFFIX)];
+    const char *names[2];
+    size_t n, name_len = strlen(name);
 
+    if (name_len > SC_COOKIE_NAME_MAX) {
+        return 0;    /* never one of ours: drop the header, fail closed */
+    }
+    memcpy(device, name, name_len);
+    memcpy(device + name_len, SC_DEVICE_SUFFIX, sizeof(SC_DEVICE_SUFFIX));
+    names[0] = name;
+    names[1] = device;
+    n = remove_names(header, names, 2, out, outsz);
     /* Nothing else left, or (never, with sc_cookie_strip_size) no room:
      * no Cookie header at all rather than the session's. */
     return n != 0 && n != (size_t)-1;

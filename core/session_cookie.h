@@ -77,8 +77,15 @@ int sc_cookie_find(const char *header, const char *name,
 size_t sc_cookie_remove(const char *header, const char *name,
                         char *out, size_t outsz);
 
-/* SocketIOAuthStripCookie: the Cookie header without the session
- * cookie, for a backend that must never see it.  Call with a buffer of
+/* The device cookie of the login throttle (session_store/throttle.c) is
+ * the session cookie's name with this suffix: one place, so that
+ * SocketIOAuthStripCookie strips both.  Names are at most
+ * SC_COOKIE_NAME_MAX bytes (SessionStoreCookieName checks it). */
+#define SC_DEVICE_SUFFIX   ".device"
+#define SC_COOKIE_NAME_MAX 200
+
+/* SocketIOAuthStripCookie: the Cookie header without the session cookie
+ * and its device cookie, for a backend that must never see them.  Call with a buffer of
  * sc_cookie_strip_size(header) bytes.  Returns 1 when out holds the header
  * to send on, 0 when the request must go on with no Cookie header at all
  * (nothing else was left, or the header could not be rewritten: failing

@@ -175,9 +175,10 @@ static const char *set_cookie_name(cmd_parms *cmd, void *dummy,
                                    const char *arg)
 {
     (void)dummy;
-    if (!sx_is_token(arg)) {
+    if (!sx_is_token(arg) || strlen(arg) > SC_COOKIE_NAME_MAX) {
         return apr_psprintf(cmd->pool, "SessionStoreCookieName: '%s' is not "
-                            "a valid cookie name (an HTTP token)", arg);
+                            "a valid cookie name (an HTTP token of at most "
+                            "%d characters)", arg, SC_COOKIE_NAME_MAX);
     }
     ss_server_conf_of(cmd->server)->cookie_name = arg;
     return NULL;

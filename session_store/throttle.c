@@ -112,12 +112,13 @@ static void address_key(char *out, apr_size_t outsz, const char *ip,
     }
 }
 
-/* The device cookie's name: the session cookie's, so that a __Host- or
- * __Secure- prefix holds for both. */
+/* The device cookie's name: the session cookie's and a suffix, so that a
+ * __Host- or __Secure- prefix holds for both, and SocketIOAuthStripCookie
+ * strips both. */
 static const char *device_cookie_name(request_rec *r)
 {
     return apr_pstrcat(r->pool, ss_cookie_name(ss_server_conf_of(r->server)),
-                       ".device", NULL);
+                       SC_DEVICE_SUFFIX, NULL);
 }
 
 /* The id of the device cookie r carries for user, or NULL. */

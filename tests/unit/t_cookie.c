@@ -268,6 +268,11 @@ static void test_strip(void)
        "strip of the only cookie: no Cookie header at all");
     ok(!sc_cookie_strip("a=1; b=2", "x", out, 4),
        "strip without room: no Cookie header at all (fails closed)");
+    h = "express.sid.device=d; a=1; express.sid=x; express.sidx=y";
+    ok(sc_cookie_strip(h, "express.sid", out, sc_cookie_strip_size(h)),
+       "strip with a device cookie");
+    is_str(out, "a=1; express.sidx=y",
+           "the device cookie goes with the session cookie, nothing else");
 }
 
 static void test_handle(void)
